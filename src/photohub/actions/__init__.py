@@ -1,0 +1,1 @@
+"""Use cases: each change to the site, done in one transaction with its events and tasks."""

@@ -1,0 +1,109 @@
+"""The application factory and the whole route map."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from photohub.config import Settings, from_env
+from photohub.domain.errors import PhotohubError
+from photohub.site import Site
+from photohub.web import admin, api, files, pages
+from photohub.web.render import STATIC, error_response
+
+log = logging.getLogger("photohub")
+
+
+async def healthz(request: Request) -> Response:
+    return PlainTextResponse("ok")
+
+
+routes = [
+    # Pages
+    Route("/", pages.home),
+    Route("/upload", pages.upload),
+    Route("/wall", pages.wall),
+    Route("/mine", pages.mine),
+    Route("/admin", pages.admin),
+    Route("/admin/login", pages.admin_login, methods=["GET", "POST"]),
+    Route("/admin/logout", pages.admin_logout, methods=["POST"]),
+    # JSON for the pages
+    Route("/api/state", api.state),
+    Route("/api/wall", api.wall),
+    Route("/api/mine", api.mine),
+    Route("/api/me", api.set_name, methods=["POST"]),
+    Route("/api/photos", api.create_photo, methods=["POST"]),
+    Route("/api/photos/{photo_id:int}", api.edit_photo, methods=["PATCH"]),
+    Route("/api/photos/{photo_id:int}", api.delete_photo, methods=["DELETE"]),
+    Route("/api/admin/photos", admin.photos),
+    Route("/api/admin/uploads", admin.uploads, methods=["POST"]),
+    Route("/api/admin/settings", admin.settings, methods=["POST"]),
+    Route("/api/admin/photos/{photo_id:int}/approve", admin.approve, methods=["POST"]),
+    # Live events (SSE) and files
+    Route("/live", api.live),
+    Route("/media/{name:str}", files.rendition),
+    Mount("/static", StaticFiles(directory=str(STATIC)), name="static"),
+    Route("/healthz", healthz),
+]
+
+
+async def _photohub_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, PhotohubError)
+    return await error_response(request, exc)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    messages = {
+        404: "There is nothing here. Check the address.",
+        405: "This address does not accept that kind of request.",
+    }
+    message = messages.get(exc.status_code, str(exc.detail))
+    error = PhotohubError(message, code=f"http_{exc.status_code}", status=exc.status_code)
+    return await error_response(request, error)
+
+
+async def _crash(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    error = PhotohubError("Something went wrong on our side. Please try again.", status=500)
+    error.code = "internal"
+    return await error_response(request, error)
+
+
+def create_app(
+    settings: Settings | None = None, *, site: Site | None = None, manage_site: bool = True
+) -> Starlette:
+    """Build the ASGI app. The site starts and stops with the app's lifespan unless
+    ``manage_site`` is false (the CLI starts it itself, to print what it created)."""
+    site = site or Site(settings or from_env())
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if not manage_site:
+            yield
+            return
+        await site.start()
+        try:
+            yield
+        finally:
+            await site.close()
+
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={
+            PhotohubError: _photohub_error,
+            HTTPException: _http_error,
+            Exception: _crash,
+        },
+    )
+    app.state.site = site
+    return app

@@ -1,0 +1,178 @@
+"""The ``photohub`` command: a thin layer over the library."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from photohub.config import Settings, from_env
+from photohub.site import Site
+
+T = TypeVar("T")
+
+
+def _settings(data_dir: Path | None = None, **overrides: Any) -> Settings:
+    try:
+        settings = from_env()
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    return settings.with_overrides(data_dir=data_dir, **overrides)
+
+
+def _logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s"
+    )
+
+
+data_dir_option = click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for the SQLite database and media [env PHOTOHUB_DATA_DIR; ./photohub-data].",
+)
+
+
+@click.group(invoke_without_command=True)
+@click.version_option(package_name="photohub")
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """photohub: a real-time photo hub. With no command, runs `serve`."""
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(serve)
+
+
+@main.command()
+@data_dir_option
+@click.option("--host", default=None, help="Address to bind [env PHOTOHUB_HOST; 0.0.0.0].")
+@click.option("--port", type=int, default=None, help="Port to bind [env PHOTOHUB_PORT; 8000].")
+def serve(data_dir: Path | None = None, host: str | None = None, port: int | None = None) -> None:
+    """Run the web server (and, unless PHOTOHUB_RUN_TASKS=0, the task runner)."""
+    settings = _settings(data_dir, host=host, port=port)
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s"
+    )
+    asyncio.run(_serve(settings))
+
+
+async def _serve(settings: Settings) -> None:
+    import uvicorn
+
+    from photohub.app import create_app
+    from photohub.banner import banner, base_url
+
+    site = Site(settings)
+    await site.start()
+    try:
+        config = uvicorn.Config(
+            create_app(site=site, manage_site=False),
+            host=settings.host,
+            port=settings.port,
+            log_level=settings.log_level,
+            timeout_graceful_shutdown=3,
+            proxy_headers=True,
+        )
+        server = uvicorn.Server(config)
+        serving = asyncio.create_task(server.serve())
+        while not server.started and not serving.done():  # noqa: ASYNC110 (uvicorn has no event)
+            await asyncio.sleep(0.05)
+        if server.started:
+            port = server.servers[0].sockets[0].getsockname()[1]
+            base = base_url(settings.host, port, settings.public_url)
+            token = site.admin_token if site.admin_token_created else None
+            click.echo(banner(base, token), err=False)
+            sys.stdout.flush()
+        await serving
+    finally:
+        await site.close()
+
+
+@main.command()
+@data_dir_option
+def worker(data_dir: Path | None = None) -> None:
+    """Run tasks in this process (beside `serve` processes with PHOTOHUB_RUN_TASKS=0)."""
+    settings = _settings(data_dir)
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s"
+    )
+    asyncio.run(_worker(settings))
+
+
+async def _worker(settings: Settings) -> None:
+    site = Site(settings)
+    await site.start(run_tasks=True, live=False)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    click.echo("photohub worker: running tasks (Ctrl-C to stop)")
+    try:
+        await stop.wait()
+    finally:
+        await site.close()
+
+
+def _with_site(settings: Settings, action: Callable[[Site], Awaitable[T]]) -> T:
+    async def run() -> T:
+        site = Site(settings)
+        await site.start(run_tasks=False, live=False)
+        try:
+            return await action(site)
+        finally:
+            await site.close()
+
+    return asyncio.run(run())
+
+
+@main.group()
+def admin() -> None:
+    """Host operations on a site (the same database `serve` uses)."""
+
+
+@admin.command("uploads")
+@click.argument("what", type=click.Choice(["pause", "resume", "status"]))
+@data_dir_option
+def admin_uploads(what: str, data_dir: Path | None = None) -> None:
+    """Pause or resume guest uploads; open upload pages switch at once."""
+    from photohub.actions.host import set_uploads_paused
+
+    async def act(site: Site) -> bool:
+        if what == "status":
+            return (await site.host_state()).uploads_paused
+        return (await set_uploads_paused(site, what == "pause")).uploads_paused
+
+    paused = _with_site(_settings(data_dir), act)
+    click.echo("uploads are paused" if paused else "uploads are open")
+
+
+@admin.command("moderation")
+@click.argument("what", type=click.Choice(["on", "off"]))
+@data_dir_option
+def admin_moderation(what: str, data_dir: Path | None = None) -> None:
+    """Turn moderation on (new photos wait for approval) or off."""
+    from photohub.actions.host import configure
+
+    async def act(site: Site) -> bool:
+        return (await configure(site, moderation=what == "on")).moderation
+
+    on = _with_site(_settings(data_dir), act)
+    click.echo("moderation is on" if on else "moderation is off")
+
+
+@admin.command("token")
+@click.option("--reset", is_flag=True, help="Make a new host password (logs hosts out).")
+@data_dir_option
+def admin_token(reset: bool, data_dir: Path | None = None) -> None:
+    """Show the host password for the admin page."""
+
+    async def act(site: Site) -> str:
+        return await site.reset_admin_token() if reset else site.admin_token
+
+    click.echo(_with_site(_settings(data_dir), act))

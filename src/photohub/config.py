@@ -1,0 +1,117 @@
+"""Settings, read from ``PHOTOHUB_*`` environment variables (see docs/settings.md)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything photohub can be told. Each field maps to ``PHOTOHUB_<NAME>``."""
+
+    data_dir: Path = Path("photohub-data")
+    """Where the SQLite database and the media files live."""
+    database_url: str = ""
+    """SQLAlchemy URL; empty means SQLite at ``<data_dir>/photohub.db``.
+    ``postgresql://...`` uses PostgreSQL through asyncpg."""
+    redis_url: str = ""
+    """``redis://...`` to share live events between several processes; empty = in-process."""
+    host: str = "0.0.0.0"
+    """Address ``photohub serve`` binds (0.0.0.0 so phones on the party network reach it)."""
+    port: int = 8000
+    """Port ``photohub serve`` binds."""
+    public_url: str = ""
+    """Base URL printed and encoded in the QR code; empty = guessed from the LAN address."""
+    secret_key: str = ""
+    """Signs cookies and CSRF tokens; empty = generated once and kept in the database."""
+    admin_token: str = ""
+    """Host password for the admin page; empty = generated once, kept in the database."""
+    max_upload_bytes: int = 25 * 1024 * 1024
+    """Largest accepted photo file; larger bodies are refused while streaming."""
+    max_image_pixels: int = 100_000_000
+    """Largest accepted image in pixels (decompression-bomb guard)."""
+    rendition_sizes: tuple[int, ...] = (256, 1024, 2048)
+    """Long-edge sizes, in pixels, of the WebP renditions."""
+    run_tasks: bool = True
+    """Whether ``serve`` runs the task runner in-process (set false when workers run them)."""
+    task_concurrency: int = 2
+    """Tasks one runner executes at once."""
+    task_poll_interval: float = 0.5
+    """Seconds between task-table polls when no local wake-up arrives."""
+    heartbeat_seconds: float = 15.0
+    """Seconds between SSE heartbeat comments."""
+    event_poll_interval: float = 1.0
+    """Seconds between outbox polls that catch events the broker did not bring."""
+    wall_interval: int = 8
+    """Default seconds each photo stays on the wall while cycling."""
+    wall_transition: str = "fade"
+    """Default wall transition: fade, slide or none."""
+    moderation: bool = False
+    """Default moderation mode: new photos wait for the host's approval."""
+    log_level: str = "info"
+    """uvicorn log level."""
+
+    @property
+    def db_url(self) -> str:
+        """The async SQLAlchemy URL actually used."""
+        url = self.database_url
+        if not url:
+            return f"sqlite+aiosqlite:///{self.data_dir / 'photohub.db'}"
+        for prefix, driver in (
+            ("postgresql://", "postgresql+asyncpg://"),
+            ("postgres://", "postgresql+asyncpg://"),
+            ("sqlite://", "sqlite+aiosqlite://"),
+        ):
+            if url.startswith(prefix):
+                return driver + url[len(prefix) :]
+        return url
+
+    @property
+    def media_dir(self) -> Path:
+        return self.data_dir / "media"
+
+    def with_overrides(self, **values: Any) -> Settings:
+        """A copy with the non-None values replaced (CLI flags win over the environment)."""
+        return replace(self, **{k: v for k, v in values.items() if v is not None})
+
+
+def _parse(kind: Any, raw: str) -> Any:
+    if kind in (bool, "bool"):
+        value = raw.strip().lower()
+        if value in ("1", "true", "yes", "on"):
+            return True
+        if value in ("0", "false", "no", "off", ""):
+            return False
+        raise ValueError(f"expected a boolean, got {raw!r}")
+    if kind in (int, "int"):
+        return int(raw)
+    if kind in (float, "float"):
+        return float(raw)
+    if kind in (Path, "Path"):
+        return Path(raw)
+    if kind in ("tuple[int, ...]",):
+        return tuple(int(part) for part in raw.split(",") if part.strip())
+    return raw
+
+
+def setting_names() -> list[str]:
+    """The ``PHOTOHUB_*`` names of every setting (used by the docs test)."""
+    return [f"PHOTOHUB_{f.name.upper()}" for f in fields(Settings)]
+
+
+def from_env(environ: Mapping[str, str] | None = None) -> Settings:
+    """Build settings from ``PHOTOHUB_*`` variables; unknown values raise ``ValueError``."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for f in fields(Settings):
+        key = f"PHOTOHUB_{f.name.upper()}"
+        if key in env:
+            try:
+                values[f.name] = _parse(f.type, env[key])
+            except ValueError as exc:
+                raise ValueError(f"{key}: {exc}") from exc
+    return Settings(**values)

@@ -1,0 +1,1 @@
+"""Pure logic, no I/O: privacy decisions, photo views, validation rules."""

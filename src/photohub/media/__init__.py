@@ -1,0 +1,1 @@
+"""Image pipeline: validate uploads by content, read metadata, make WebP renditions."""

@@ -1,0 +1,132 @@
+"""The running site: settings, database, broker, live hub, media store and task runner,
+started and stopped together. Web handlers, tasks and the CLI all receive one."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from photohub.broker import create_broker
+from photohub.config import Settings
+from photohub.live.hub import LiveHub
+from photohub.media.storage import MediaStore
+from photohub.store import guests
+from photohub.store import site as site_store
+from photohub.store.db import Database, wait_for
+from photohub.store.events import Event
+from photohub.tasks.runner import Runner
+
+log = logging.getLogger("photohub")
+
+
+@dataclass(frozen=True)
+class HostState:
+    uploads_paused: bool
+    moderation: bool
+    wall_interval: int
+    wall_transition: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "uploads_paused": self.uploads_paused,
+            "moderation": self.moderation,
+            "wall_interval": self.wall_interval,
+            "wall_transition": self.wall_transition,
+        }
+
+
+class Site:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.db = Database(settings.db_url)
+        self.broker = create_broker(settings.redis_url)
+        self.hub = LiveHub(self.db, self.broker, poll_interval=settings.event_poll_interval)
+        self.media = MediaStore(settings.media_dir)
+        from photohub.tasks.definitions import HANDLERS
+
+        self.runner: Runner[Site] = Runner(
+            self.db,
+            HANDLERS,
+            self,
+            concurrency=settings.task_concurrency,
+            poll_interval=settings.task_poll_interval,
+        )
+        self.secret_key = settings.secret_key
+        self.admin_token = settings.admin_token
+        self.admin_token_created = False
+        self._background: list[asyncio.Task[None]] = []
+
+    async def start(self, *, run_tasks: bool | None = None, live: bool = True) -> None:
+        """Migrate, load secrets, connect the broker, start the live hub and the runner."""
+        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.media.prepare()
+        await wait_for(self.db)
+        await self.db.migrate()
+        await self._load_secrets()
+        await self.broker.start()
+        if live:
+            await self.hub.start()
+        if self.settings.run_tasks if run_tasks is None else run_tasks:
+            self._background.append(asyncio.create_task(self.runner.run_forever()))
+
+    async def close(self) -> None:
+        for task in self._background:
+            task.cancel()
+        for task in self._background:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self.hub.close()
+        await self.broker.close()
+        await self.db.dispose()
+
+    async def _load_secrets(self) -> None:
+        # Kept in the database so that every process of one site agrees on them.
+        async with self.db.write() as conn:
+            if not self.secret_key:
+                self.secret_key = await site_store.get(conn, "secret_key") or ""
+                if not self.secret_key:
+                    self.secret_key = secrets.token_urlsafe(32)
+                    await site_store.put(conn, "secret_key", self.secret_key)
+            if not self.admin_token:
+                self.admin_token = await site_store.get(conn, "admin_token") or ""
+                if not self.admin_token:
+                    self.admin_token = secrets.token_urlsafe(18)
+                    self.admin_token_created = True
+                    await site_store.put(conn, "admin_token", self.admin_token)
+
+    async def reset_admin_token(self) -> str:
+        token = secrets.token_urlsafe(18)
+        async with self.db.write() as conn:
+            await site_store.put(conn, "admin_token", token)
+        self.admin_token = token
+        return token
+
+    async def announce(self, events: Iterable[Event], *, tasks_added: bool = False) -> None:
+        """After a commit: push its events live and wake the local task runner."""
+        await self.hub.publish(events)
+        if tasks_added:
+            self.runner.wake()
+
+    async def guest_name(self, guest_id: str) -> str:
+        async with self.db.read() as conn:
+            row = await guests.get(conn, guest_id)
+        return str(row["name"]) if row is not None else ""
+
+    async def host_state(self) -> HostState:
+        async with self.db.read() as conn:
+            values = await site_store.get_all(conn)
+        return host_state_from(values, self.settings)
+
+
+def host_state_from(values: dict[str, Any], settings: Settings) -> HostState:
+    return HostState(
+        uploads_paused=bool(values.get("uploads_paused", False)),
+        moderation=bool(values.get("moderation", settings.moderation)),
+        wall_interval=int(values.get("wall_interval", settings.wall_interval)),
+        wall_transition=str(values.get("wall_transition", settings.wall_transition)),
+    )

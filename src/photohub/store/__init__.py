@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy Core schema, the engine, and queries per aggregate."""

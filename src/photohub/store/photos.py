@@ -1,0 +1,60 @@
+"""Queries on photos (with their author's name)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from photohub.store.schema import guests, photos
+
+_with_author = sa.select(photos, sa.func.coalesce(guests.c.name, "").label("author")).select_from(
+    photos.outerjoin(guests, photos.c.guest_id == guests.c.id)
+)
+
+
+async def insert(conn: AsyncConnection, **values: Any) -> int:
+    result = await conn.execute(photos.insert().values(**values).returning(photos.c.id))
+    return int(result.scalar_one())
+
+
+async def get(conn: AsyncConnection, photo_id: int, *, lock: bool = False) -> RowMapping | None:
+    query = _with_author.where(photos.c.id == photo_id)
+    if lock and conn.dialect.name == "postgresql":
+        query = query.with_for_update(of=photos)
+    return (await conn.execute(query)).mappings().first()
+
+
+async def update(conn: AsyncConnection, photo_id: int, **values: Any) -> None:
+    await conn.execute(photos.update().where(photos.c.id == photo_id).values(**values))
+
+
+async def delete(conn: AsyncConnection, photo_id: int) -> None:
+    await conn.execute(photos.delete().where(photos.c.id == photo_id))
+
+
+async def on_wall(conn: AsyncConnection, limit: int = 200) -> list[RowMapping]:
+    """Photos the wall shows, newest first."""
+    query = (
+        _with_author.where(photos.c.state == "ready", photos.c.approved.is_(True))
+        .order_by(photos.c.id.desc())
+        .limit(limit)
+    )
+    return list((await conn.execute(query)).mappings())
+
+
+async def by_guest(conn: AsyncConnection, guest_id: str) -> list[RowMapping]:
+    query = _with_author.where(photos.c.guest_id == guest_id).order_by(photos.c.id.desc())
+    return list((await conn.execute(query)).mappings())
+
+
+async def recent(conn: AsyncConnection, limit: int = 500) -> list[RowMapping]:
+    """Every photo, newest first, for the host."""
+    query = _with_author.order_by(photos.c.id.desc()).limit(limit)
+    return list((await conn.execute(query)).mappings())
+
+
+async def count(conn: AsyncConnection) -> int:
+    return int(await conn.scalar(sa.select(sa.func.count()).select_from(photos)) or 0)

@@ -1,0 +1,102 @@
+"""Task definitions: name -> handler. Handlers receive the running ``Site``."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from photohub.domain import photos as rules
+from photohub.domain.privacy import on_wall, owner_audience
+from photohub.media.inspect import MediaError
+from photohub.media.renditions import make_renditions
+from photohub.store import events
+from photohub.store import photos as photo_store
+from photohub.store.db import utcnow
+from photohub.store.events import Event
+from photohub.tasks.runner import Handler
+
+if TYPE_CHECKING:
+    from photohub.site import Site
+
+
+async def process_image(site: Site, args: dict[str, Any]) -> None:
+    """Make the renditions of a new photo, then put it on the wall (if approved)."""
+    photo_id = int(args["photo_id"])
+    async with site.db.read() as conn:
+        row = await photo_store.get(conn, photo_id)
+    if row is None or row["state"] != "processing":
+        return  # deleted meanwhile, or already done by an earlier run
+    secret = row["secret"]
+    sizes = site.settings.rendition_sizes
+    source = site.media.original_path(photo_id, secret, row["ext"])
+    try:
+        made = await asyncio.to_thread(
+            make_renditions,
+            source,
+            lambda size: site.media.rendition_path(photo_id, secret, size),
+            sizes,
+            max_pixels=site.settings.max_image_pixels,
+        )
+    except MediaError as exc:
+        await _mark_failed(site, photo_id, exc.message)
+        return
+    renditions = [{"size": r.size, "width": r.width, "height": r.height} for r in made]
+    written: list[Event] = []
+    async with site.db.write() as conn:
+        row = await photo_store.get(conn, photo_id, lock=True)
+        if row is None:  # deleted while we worked: leave no files behind
+            site.media.remove(r.path for r in made)
+            return
+        await photo_store.update(
+            conn, photo_id, state="ready", renditions=renditions, updated_at=utcnow()
+        )
+        row = await photo_store.get(conn, photo_id)
+        assert row is not None
+        if row["guest_id"]:
+            owner_view = rules.photo_view(row, row["author"], with_geo=True, private_fields=True)
+            written.append(
+                await events.append(
+                    conn,
+                    "photo.ready",
+                    owner_view,
+                    audience=owner_audience(row["guest_id"]),
+                    photo_id=photo_id,
+                )
+            )
+        if on_wall(row["state"], bool(row["approved"])):
+            public = rules.photo_view(row, row["author"])
+            written.append(await events.append(conn, "photo.published", public, photo_id=photo_id))
+        else:
+            written.append(
+                await events.append(
+                    conn,
+                    "photo.awaiting_approval",
+                    rules.photo_view(row, row["author"], private_fields=True),
+                    audience="admin",
+                    photo_id=photo_id,
+                )
+            )
+    await site.announce(written)
+
+
+async def _mark_failed(site: Site, photo_id: int, message: str) -> None:
+    async with site.db.write() as conn:
+        row = await photo_store.get(conn, photo_id, lock=True)
+        if row is None:
+            return
+        await photo_store.update(conn, photo_id, state="failed", updated_at=utcnow())
+        written = []
+        if row["guest_id"]:
+            written.append(
+                await events.append(
+                    conn,
+                    "photo.failed",
+                    {"id": photo_id, "message": message},
+                    audience=owner_audience(row["guest_id"]),
+                    photo_id=photo_id,
+                )
+            )
+    await site.announce(written)
+
+
+HANDLERS: dict[str, Handler[Site]] = {"process_image": process_image}

@@ -1,0 +1,90 @@
+"""The task runner: claims due tasks and runs their handlers, inside ``serve`` or in
+``photohub worker`` processes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Generic, TypeVar
+
+from photohub.store.db import Database
+from photohub.tasks import queue
+
+log = logging.getLogger("photohub.tasks")
+
+C = TypeVar("C")
+Handler = Callable[[C, dict[str, Any]], Awaitable[None]]
+
+
+class PermanentError(Exception):
+    """Raised by a handler when retrying cannot help (the task is marked failed)."""
+
+
+class Runner(Generic[C]):
+    def __init__(
+        self,
+        db: Database,
+        handlers: Mapping[str, Handler[C]],
+        context: C,
+        *,
+        concurrency: int = 2,
+        poll_interval: float = 0.5,
+    ) -> None:
+        self.db = db
+        self.handlers = handlers
+        self.context = context
+        self.concurrency = max(1, concurrency)
+        self.poll_interval = poll_interval
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Claim now instead of at the next poll (a task was just inserted here)."""
+        self._wake.set()
+
+    async def run_task(self, task: queue.Task) -> str:
+        """Run one claimed task and record the outcome; returns "done" or the new status."""
+        handler = self.handlers.get(task.name)
+        try:
+            if handler is None:
+                raise PermanentError(f"no handler for task {task.name!r}")
+            await handler(self.context, task.args)
+        except asyncio.CancelledError:
+            raise
+        except PermanentError as exc:
+            log.warning("task %s %s failed for good: %s", task.name, task.args, exc)
+            await queue.fail(self.db, _last_try(task), f"{type(exc).__name__}: {exc}")
+            return "failed"
+        except Exception as exc:
+            log.exception("task %s %s failed (attempt %d)", task.name, task.args, task.attempts)
+            return await queue.fail(self.db, task, f"{type(exc).__name__}: {exc}")
+        await queue.complete(self.db, task)
+        return "done"
+
+    async def run_due(self) -> int:
+        """Run every task that is due now (concurrently up to ``concurrency``); returns
+        how many ran. Used by tests and by the loop."""
+        ran = 0
+        while True:
+            batch = await queue.claim(self.db, self.concurrency)
+            if not batch:
+                return ran
+            await asyncio.gather(*(self.run_task(task) for task in batch))
+            ran += len(batch)
+
+    async def run_forever(self) -> None:
+        while True:
+            try:
+                await self.run_due()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the database restarting must not kill the runner
+                log.exception("task runner loop error")
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+
+
+def _last_try(task: queue.Task) -> queue.Task:
+    return queue.Task(task.id, task.name, task.args, task.max_attempts, task.max_attempts)

@@ -1,0 +1,64 @@
+"""HTML pages: thin handlers over ``render.page``."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from photohub.web import identity
+from photohub.web.render import page, site_of
+
+
+async def home(request: Request) -> Response:
+    return await page(request, "home")
+
+
+async def upload(request: Request) -> Response:
+    return await page(request, "upload")
+
+
+async def wall(request: Request) -> Response:
+    return await page(request, "wall")
+
+
+async def mine(request: Request) -> Response:
+    return await page(request, "mine")
+
+
+async def admin(request: Request) -> Response:
+    if not identity.is_admin(request, site_of(request)):
+        return RedirectResponse("/admin/login", status_code=303)
+    return await page(request, "admin")
+
+
+async def admin_login(request: Request) -> Response:
+    """GET shows the form (or logs in from the link ``serve`` printed); POST checks it."""
+    site = site_of(request)
+    if request.method == "GET":
+        token = request.query_params.get("token")
+        if token is None:
+            return await page(request, "admin_login", error=None)
+    else:
+        form = await request.form(max_files=0, max_fields=5)
+        token = str(form.get("token") or "")
+        identity.require_csrf(
+            request, site, identity.viewer(request, site), str(form.get("csrf_token") or "")
+        )
+    if not identity.check_admin_token(site, token):
+        return await page(
+            request,
+            "admin_login",
+            status=403,
+            error="That is not the host password. It was printed when photohub first started "
+            "(or run: photohub admin token).",
+        )
+    # Redirect so the token leaves the address bar and the history.
+    response = RedirectResponse("/admin", status_code=303)
+    identity.issue_admin(request, response, site)
+    return response
+
+
+async def admin_logout(request: Request) -> Response:
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(identity.ADMIN_COOKIE)
+    return response

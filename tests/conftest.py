@@ -1,0 +1,118 @@
+"""Shared fixtures: settings per test, real PostgreSQL and Redis behind markers."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import socket
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from photohub.config import Settings
+from photohub.site import Site
+
+PG_ADMIN_URL = os.environ.get(
+    "PHOTOHUB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+REDIS_URL = os.environ.get("PHOTOHUB_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+REQUIRE = os.environ.get("PHOTOHUB_REQUIRE_SERVICES") == "1"
+
+
+def _reachable(url: str, default_port: int) -> bool:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection(
+            (parts.hostname or "127.0.0.1", parts.port or default_port), 1
+        ):
+            return True
+    except OSError:
+        return False
+
+
+def need(service: str, url: str, port: int) -> None:
+    """Skip when a service is missing, unless CI demands every service."""
+    if _reachable(url, port):
+        return
+    if REQUIRE:
+        pytest.fail(f"{service} at {url} is required (PHOTOHUB_REQUIRE_SERVICES=1) but unreachable")
+    pytest.skip(f"{service} not reachable at {url}")
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+async def _pg_admin(sql: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(PG_ADMIN_URL)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for this test, dropped afterwards."""
+    need("PostgreSQL", PG_ADMIN_URL, 5432)
+    name = "photohub_t_" + secrets.token_hex(6)
+    asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+    yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def redis_url() -> str:
+    need("Redis", REDIS_URL, 6379)
+    return REDIS_URL
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, backend: str, request: pytest.FixtureRequest) -> Settings:
+    """Settings for one test: its own data dir and database (SQLite or PostgreSQL)."""
+    database_url = ""
+    if backend == "postgres":
+        database_url = str(request.getfixturevalue("postgres_url"))
+    return Settings(
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        admin_token="test-admin-token",
+        task_poll_interval=0.05,
+        event_poll_interval=0.2,
+        rendition_sizes=(256, 1024),
+    )
+
+
+@pytest.fixture
+async def site(settings: Settings) -> AsyncIterator[Site]:
+    """A started site. Its task runner is not running: tests call ``run_due()``."""
+    site = Site(settings)
+    await site.start(run_tasks=False)
+    try:
+        yield site
+    finally:
+        await site.close()
+
+
+@pytest.fixture
+async def client(site: Site) -> AsyncIterator[httpx.AsyncClient]:
+    """An in-process HTTP client on the app of ``site``."""
+    from photohub.app import create_app
+
+    app = create_app(site=site, manage_site=False)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http

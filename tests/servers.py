@@ -1,0 +1,102 @@
+"""Helpers for tests that need a real server (streams cannot go through ASGITransport,
+which buffers whole responses) and an SSE reader."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import uvicorn
+
+from photohub.app import create_app
+from photohub.site import Site
+
+
+@contextlib.asynccontextmanager
+async def running(site: Site) -> AsyncIterator[str]:
+    """Serve ``site`` on 127.0.0.1, a free port, in this event loop; yield its URL."""
+    config = uvicorn.Config(
+        create_app(site=site, manage_site=False),
+        host="127.0.0.1",
+        port=0,
+        log_level="warning",
+        lifespan="off",
+        timeout_graceful_shutdown=1,
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    for _ in range(200):
+        if server.started or task.done():
+            break
+        await asyncio.sleep(0.02)
+    if not server.started:
+        await task
+        raise RuntimeError("server did not start")
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await site.hub.close()  # ends open streams so the server can stop
+        await asyncio.wait_for(task, 10)
+
+
+@dataclass
+class SSE:
+    event: str
+    id: str | None
+    data: str
+
+    def json(self) -> Any:
+        return json.loads(self.data)
+
+
+async def read_events(response: httpx.Response) -> AsyncIterator[SSE]:
+    """Parse a text/event-stream (comments skipped)."""
+    event, ident, data = "message", None, []
+    async for line in response.aiter_lines():
+        if line == "":
+            if data:
+                yield SSE(event, ident, "\n".join(data))
+            event, ident, data = "message", None, []
+        elif line.startswith(":"):
+            continue
+        else:
+            field, _, value = line.partition(":")
+            value = value.removeprefix(" ")
+            if field == "event":
+                event = value
+            elif field == "id":
+                ident = value
+            elif field == "data":
+                data.append(value)
+
+
+async def collect(
+    client: httpx.AsyncClient,
+    url: str,
+    *,
+    until: str,
+    headers: dict[str, str] | None = None,
+    started: asyncio.Event | None = None,
+) -> list[SSE]:
+    """Read events from ``url`` until one of kind ``until`` arrives."""
+    seen: list[SSE] = []
+
+    async def read() -> None:
+        async with client.stream("GET", url, headers=headers) as response:
+            assert response.headers["content-type"].startswith("text/event-stream")
+            async for item in read_events(response):
+                seen.append(item)
+                if item.event == "ready" and started is not None:
+                    started.set()
+                if item.event == until:
+                    return
+
+    await asyncio.wait_for(read(), 10)
+    return seen
