@@ -58,7 +58,9 @@ class SSE:
 
 async def read_events(response: httpx.Response) -> AsyncIterator[SSE]:
     """Parse a text/event-stream (comments skipped)."""
-    event, ident, data = "message", None, []
+    event: str = "message"
+    ident: str | None = None
+    data: list[str] = []
     async for line in response.aiter_lines():
         if line == "":
             if data:

@@ -6,10 +6,10 @@ import asyncio
 
 import httpx
 import pytest
-from tests.servers import collect, running
 
 from photohub.site import Site
 from photohub.store import events
+from tests.servers import collect, running
 
 pytestmark = pytest.mark.anyio
 

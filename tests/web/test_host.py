@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from tests import images
-from tests.web.helpers import event_kinds, login_host, ok, upload, visit
 
 from photohub.site import Site
+from tests import images
+from tests.web.helpers import event_kinds, login_host, ok, upload, visit
 
 pytestmark = pytest.mark.anyio
 

@@ -6,11 +6,11 @@ from typing import Any
 
 import httpx
 import pytest
-from tests import images
-from tests.web.helpers import event_kinds, login_host, ok, upload, visit
 
 from photohub.app import create_app
 from photohub.site import Site
+from tests import images
+from tests.web.helpers import event_kinds, login_host, ok, upload, visit
 
 pytestmark = pytest.mark.anyio
 

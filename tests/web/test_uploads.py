@@ -9,10 +9,10 @@ from pathlib import Path
 import httpx
 import pytest
 from PIL import Image
-from tests import images
-from tests.web.helpers import event_kinds, ok, upload, visit
 
 from photohub.site import Site
+from tests import images
+from tests.web.helpers import event_kinds, ok, upload, visit
 
 pytestmark = pytest.mark.anyio
 

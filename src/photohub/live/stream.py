@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.requests import Request
@@ -29,7 +29,7 @@ def _sse(live: LiveEvent) -> ServerSentEvent:
 
 async def event_stream(
     db: Database, hub: LiveHub, viewer: Viewer, after: int | None
-) -> AsyncIterator[ServerSentEvent]:
+) -> AsyncGenerator[ServerSentEvent, None]:
     # Listen first, then replay: an event committed in between arrives both ways and
     # is sent once.
     # A stream opened "from now" still starts at a known id, so the browser's

@@ -29,9 +29,12 @@ from photohub.media.inspect import JPEG, exif_orientation, open_image
 # rendition sizes the quality difference is not visible. See benchmarks/renditions.py.
 WEBP_METHOD = 0
 
-# Pillow's resamplers are antialiased when shrinking; cost grows with the filter's support.
-# 12 MP -> 2048 px on one core: BILINEAR ~140 ms, BICUBIC ~245 ms, LANCZOS ~340 ms.
-RESAMPLE = Image.Resampling.BICUBIC
+# Pillow's resamplers are antialiased when shrinking; their cost grows with the filter's
+# support. 12 MP -> 2048 px on one core: BILINEAR ~145-175 ms, HAMMING ~145, BICUBIC ~245,
+# LANCZOS ~340. HAMMING costs what BILINEAR does but keeps nearly BICUBIC's sharpness
+# (mean edge response 18.7 vs 19.3; BILINEAR 16.4; PSNR against LANCZOS 43.7 dB vs BILINEAR
+# 42.2): the 100 ms it saves per photo matter more than the difference, invisible at q80.
+RESAMPLE = Image.Resampling.HAMMING
 # Shrinking by 4x and more first takes a box reduce (as Image.thumbnail does): much cheaper,
 # and indistinguishable once the final resample runs over the remaining 2x.
 REDUCING_GAP = 2.0
