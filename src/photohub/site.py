@@ -19,6 +19,7 @@ from photohub.store import guests
 from photohub.store import site as site_store
 from photohub.store.db import Database, wait_for
 from photohub.store.events import Event
+from photohub.tasks import queue
 from photohub.tasks.runner import Runner
 
 log = logging.getLogger("photohub")
@@ -68,6 +69,9 @@ class Site:
         await wait_for(self.db)
         await self.db.migrate()
         await self._load_secrets()
+        async with self.db.write() as conn:
+            # Each start checks for files a crash left without their row.
+            await queue.enqueue(conn, "sweep_media", {})
         await self.broker.start()
         if live:
             await self.hub.start()

@@ -65,6 +65,16 @@ class MediaStore:
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
 
+    def files_by_photo(self) -> dict[int, list[Path]]:
+        """Every original and rendition on disk, grouped by the photo id in its name."""
+        found: dict[int, list[Path]] = {}
+        for folder in (self.originals, self.renditions):
+            for path in folder.iterdir():
+                head = path.name.split("_", 1)[0]
+                if head.isdigit():
+                    found.setdefault(int(head), []).append(path)
+        return found
+
     def photo_files(self, photo_id: int, secret: str, ext: str, sizes: Iterable[int]) -> list[Path]:
         return [self.original_path(photo_id, secret, ext)] + [
             self.rendition_path(photo_id, secret, size) for size in sizes

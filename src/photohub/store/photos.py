@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -58,3 +59,14 @@ async def recent(conn: AsyncConnection, limit: int = 500) -> list[RowMapping]:
 
 async def count(conn: AsyncConnection) -> int:
     return int(await conn.scalar(sa.select(sa.func.count()).select_from(photos)) or 0)
+
+
+async def existing_ids(conn: AsyncConnection, candidates: Iterable[int]) -> set[int]:
+    """Which of ``candidates`` are ids of stored photos."""
+    wanted = list(candidates)
+    found: set[int] = set()
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        rows = await conn.execute(sa.select(photos.c.id).where(photos.c.id.in_(chunk)))
+        found.update(int(r) for r in rows.scalars())
+    return found

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 from typing import TYPE_CHECKING, Any
 
 from photohub.domain import photos as rules
@@ -14,6 +16,8 @@ from photohub.store import photos as photo_store
 from photohub.store.db import utcnow
 from photohub.store.events import Event
 from photohub.tasks.runner import Handler
+
+log = logging.getLogger("photohub.tasks")
 
 if TYPE_CHECKING:
     from photohub.site import Site
@@ -99,4 +103,28 @@ async def _mark_failed(site: Site, photo_id: int, message: str) -> None:
     await site.announce(written)
 
 
-HANDLERS: dict[str, Handler[Site]] = {"process_image": process_image}
+ORPHAN_AGE = 600.0  # seconds: never race an upload that is committing right now
+
+
+async def sweep_media(site: Site, args: dict[str, Any]) -> None:
+    """Remove files whose photo row does not exist: what a crash between moving a file
+    into place and committing its row can leave behind."""
+    on_disk = await asyncio.to_thread(site.media.files_by_photo)
+    if not on_disk:
+        return
+    async with site.db.read() as conn:
+        known = await photo_store.existing_ids(conn, on_disk)
+    cutoff = time.time() - ORPHAN_AGE
+    orphans = [
+        path
+        for photo_id, paths in on_disk.items()
+        if photo_id not in known
+        for path in paths
+        if path.stat().st_mtime < cutoff
+    ]
+    if orphans:
+        log.warning("removing %d orphan media files", len(orphans))
+        site.media.remove(orphans)
+
+
+HANDLERS: dict[str, Handler[Site]] = {"process_image": process_image, "sweep_media": sweep_media}
