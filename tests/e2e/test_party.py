@@ -230,6 +230,10 @@ def test_moderation_holds_photos_until_approved(
     expect(wall.locator("#wall-empty")).to_be_visible()
     guest = open_page(live_server, PHONE)
     guest.goto("/upload")
+    # The uploader's own wall tab also receives the owner-only copies of each event.
+    own_wall = guest.context.new_page()
+    own_wall.goto("/wall")
+    expect(own_wall.locator("#wall-empty")).to_be_visible()
     photo_id = upload(guest, make_jpeg(tmp_path / "violet.jpg", (140, 40, 190)), "Needs a yes")
     expect(file_item(guest, "violet.jpg").locator(".file-status")).to_contain_text(
         "approval", timeout=WAIT
@@ -237,12 +241,12 @@ def test_moderation_holds_photos_until_approved(
 
     card = admin.locator(f'.admin-item[data-photo-id="{photo_id}"]')
     # Processed and waiting: had it been allowed on the wall, it would be there now.
-    expect(card.locator(".badge")).to_have_text(
-        re.compile("^Waiting for the host.s approval$"), timeout=WAIT
-    )
+    expect(card.locator(".badge")).to_have_text("Waiting for your approval", timeout=WAIT)
     assert fetch_json(wall, "GET", "/api/wall")["body"]["photos"] == []
     expect(wall.locator("#wall-empty")).to_be_visible()
     expect(wall.locator(".wall-img.is-current")).to_have_count(0)
+    expect(own_wall.locator("#wall-empty")).to_be_visible()
+    expect(own_wall.locator(".wall-img.is-current")).to_have_count(0)
 
     card.locator(".admin-approve").click()
     expect(card.locator(".badge")).to_have_text("On the wall")
@@ -250,6 +254,14 @@ def test_moderation_holds_photos_until_approved(
     expect(wall.locator(".wall-img.is-current")).to_have_attribute(
         "src", re.compile(rf"^/media/{photo_id}_")
     )
+    expect(own_wall.locator("#wall-title")).to_have_text("Needs a yes", timeout=WAIT)
+
+    # The host removes it (after confirming): gone from every wall at once.
+    card.locator(".admin-remove").click()
+    admin.click("#confirm-dialog-ok")
+    expect(card).to_have_count(0)
+    expect(wall.locator("#wall-empty")).to_be_visible(timeout=WAIT)
+    expect(own_wall.locator("#wall-empty")).to_be_visible(timeout=WAIT)
 
 
 def test_pages_speak_human(open_page: OpenPage, live_server: LiveServer) -> None:
@@ -286,3 +298,30 @@ def test_layout_fits_phone_and_projector(open_page: OpenPage, live_server: LiveS
         " document.documentElement.scrollHeight - innerHeight]"
     )
     assert extra == [0, 0], "the wall must fill the screen without scrollbars"
+
+
+def test_wall_cycles_with_the_host_settings(
+    open_page: OpenPage, live_server: LiveServer, tmp_path: Path
+) -> None:
+    guest = open_page(live_server, PHONE)
+    guest.goto("/upload")
+    upload(guest, make_jpeg(tmp_path / "one.jpg", (200, 200, 40)), "First")
+    upload(guest, make_jpeg(tmp_path / "two.jpg", (40, 200, 200)), "Second")
+    admin = login_admin(open_page, live_server)
+    admin.fill("#wall-interval", "2")
+    admin.select_option("#wall-transition", "slide")
+    admin.click("#wall-form button[type=submit]")
+    expect(admin.locator("#admin-status")).to_contain_text("Saved")
+
+    wall = open_wall(open_page, live_server)
+    expect(wall.locator("#wall")).to_have_class(re.compile(r"\btransition-slide\b"))
+    title = wall.locator("#wall-title")
+    expect(title).to_have_text("Second", timeout=WAIT)  # newest first
+    expect(title).to_have_text("First", timeout=WAIT)
+    expect(title).to_have_text("Second", timeout=WAIT)
+    # Two <img> elements, reused for every slide.
+    expect(wall.locator("img")).to_have_count(2)
+    # A live change of transition reaches an open wall.
+    admin.select_option("#wall-transition", "none")
+    admin.click("#wall-form button[type=submit]")
+    expect(wall.locator("#wall")).to_have_class(re.compile(r"\btransition-none\b"))

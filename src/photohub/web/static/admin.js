@@ -137,7 +137,7 @@ function fill(card, photo) {
   } else if (p.state === 'failed') {
     card.thumb.querySelector('.thumb-placeholder')?.replaceChildren('Could not process');
   }
-  const s = stateLabel(p);
+  const s = stateLabel(p, true);
   card.badge.textContent = s.text;
   card.badge.className = `badge badge-${s.kind}`;
   card.el.dataset.state = p.state || '';

@@ -137,7 +137,7 @@ export function connectLive(lastEventId, handlers, onStatus = () => {}) {
 
   function open() {
     teardown();
-    source = new EventSource(`/live?last_event_id=${lastId}`, { withCredentials: true });
+    source = new EventSource(`/live?last_event_id=${lastId}`);
     for (const [type, listener] of Object.entries(listeners)) {
       source.addEventListener(type, listener);
     }
@@ -220,11 +220,13 @@ export function authorLabel(author) {
   return name ? `by ${name}` : 'by a guest';
 }
 
-/** A photo's human state for its owner or the host. */
-export function stateLabel(photo) {
-  if (photo.state === 'failed') return { text: 'Failed', kind: 'error' };
+/** A photo's human state for its owner (or, with `forHost`, for the host). */
+export function stateLabel(photo, forHost = false) {
+  if (photo.state === 'failed') return { text: 'Could not be processed', kind: 'error' };
   if (photo.state === 'processing') return { text: 'Processing…', kind: 'busy' };
-  if (photo.approved === false) return { text: 'Waiting for the host’s approval', kind: 'wait' };
+  if (photo.approved === false) {
+    return { text: forHost ? 'Waiting for your approval' : 'Waiting for the host’s approval', kind: 'wait' };
+  }
   return { text: 'On the wall', kind: 'ok' };
 }
 

@@ -228,7 +228,10 @@ function refresh() {
   let text = '';
   if (busy) text = `Uploading… ${done} of ${done + busy} done.`;
   else if (done && !failed) text = done === 1 ? 'Your photo is uploaded.' : `All ${done} photos are uploaded.`;
-  else if (failed) text = `${failed} ${failed === 1 ? 'photo' : 'photos'} could not be uploaded. See below.`;
+  else if (failed) {
+    text = failed === 1 ? 'One photo could not be uploaded: see its message above.'
+      : `${failed} photos could not be uploaded: see their messages above.`;
+  }
   if (statusLine.textContent !== text) say(statusLine, text, failed && !busy ? 'error' : '');
 }
 
@@ -252,6 +255,7 @@ function setPaused(value) {
   refresh();
   if (changed) announce(paused ? 'Uploads are paused by the host.' : 'Uploads are open again.');
   if (!paused) pump();
+  watchState();
 }
 
 // ---- wiring ---------------------------------------------------------------------------
@@ -332,7 +336,28 @@ async function start() {
     },
     'photo.ready': onProcessed('ready'),
     'photo.failed': onProcessed('failed'),
+  }, (connected) => {
+    streamUp = connected;
+    watchState();
   });
+}
+
+// While paused and the live stream is down (flaky Wi-Fi, a proxy that breaks streaming),
+// ask the server now and then, so the page still opens again when the host resumes.
+let streamUp = false;
+let stateTimer = 0;
+function watchState() {
+  clearTimeout(stateTimer);
+  if (streamUp || !paused) return;
+  stateTimer = setTimeout(async () => {
+    try {
+      const data = await api('GET', '/api/state');
+      setPaused(Boolean(data.state.uploads_paused));
+    } catch {
+      // still unreachable: try again
+    }
+    watchState();
+  }, 5000);
 }
 
 start();
