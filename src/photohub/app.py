@@ -11,7 +11,6 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
 
 from photohub.config import Settings, from_env
 from photohub.domain.errors import PhotohubError
@@ -50,7 +49,7 @@ routes = [
     # Live events (SSE) and files
     Route("/live", api.live),
     Route("/media/{name:str}", files.rendition),
-    Mount("/static", StaticFiles(directory=str(STATIC)), name="static"),
+    Mount("/static", files.VersionedStatic(directory=str(STATIC)), name="static"),
     Route("/healthz", healthz),
 ]
 

@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from photohub.banner import lan_address
+
 from .support import PHONE, PROJECTOR, LiveServer, OpenPage, make_jpeg, make_noisy_jpeg
 
 pytestmark = pytest.mark.browser
@@ -69,7 +71,10 @@ def test_upload_appears_on_the_wall(
 ) -> None:
     wall = open_wall(open_page, live_server)
     expect(wall.locator("#wall-empty")).to_be_visible()
-    expect(wall.locator("#wall-url")).to_have_text(f"{live_server.url}/upload")
+    # Opened on the laptop itself, the wall still gives phones the party-network address.
+    port = live_server.url.rsplit(":", 1)[1]
+    address = lan_address() or "127.0.0.1"
+    expect(wall.locator("#wall-url")).to_have_text(f"http://{address}:{port}/upload")
 
     guest = open_page(live_server, PHONE)
     guest.goto("/upload")

@@ -21,12 +21,13 @@ from PIL import Image, ImageCms
 
 from photohub.media.inspect import JPEG, exif_orientation, open_image
 
-# WebP `method` (0 fastest .. 6 smallest) dominates the cost. Measured for a 12 MP photo-like
-# JPEG -> 2048 px on one core of the benchmark machine (2 GHz Xeon), quality 80: method 0
-# encodes in ~175 ms, 1 in ~225, 2 in ~300, 4 (libwebp's default) in ~630, 6 in ~1,800; the
-# files are within 1-5% of each other in size and PSNR (36.2 dB at 0 vs 36.7 dB at 4). Only 0
-# leaves room under the ~300 ms per image target beside decoding and resizing, and at
-# rendition sizes the quality difference is not visible. See benchmarks/renditions.py.
+# WebP `method` (0 fastest .. 6 smallest) dominates the cost. Measured on one core of the
+# benchmark machine (2 GHz Xeon, about 1.6x slower than DESIGN §7's), quality 80, 12 MP photo
+# -> 2048 px: method 0 encodes in ~175 ms, 1 in ~225, 2 in ~300, 4 (libwebp's default) in
+# ~630, 6 in ~1,800 (at 1024 px: 0 in 51 ms, 4 in 175). Sizes are within 1-5% of each other
+# and PSNR within 0.5 dB (36.2 dB at 0, 36.7 at 4), invisible at rendition sizes. The target
+# is ~300 ms per 12 MP photo for all three sizes; decoding (~115 ms) and resizing (~145 ms)
+# take most of that already, so only method 0 comes near it (see benchmarks/renditions.py).
 WEBP_METHOD = 0
 
 # Pillow's resamplers are antialiased when shrinking; their cost grows with the filter's

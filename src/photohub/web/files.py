@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
+from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
 
 from photohub.domain.errors import NotFound
 from photohub.web.render import site_of
@@ -26,3 +28,13 @@ async def rendition(request: Request) -> Response:
         media_type="image/webp",
         headers={"Cache-Control": IMMUTABLE, "X-Content-Type-Options": "nosniff"},
     )
+
+
+class VersionedStatic(StaticFiles):
+    """Static files; a URL carrying its content hash (``?v=``) is cached for good."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = await super().get_response(path, scope)
+        if response.status_code == 200 and b"v=" in scope.get("query_string", b""):
+            response.headers["Cache-Control"] = IMMUTABLE
+        return response

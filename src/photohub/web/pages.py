@@ -59,6 +59,11 @@ async def admin_login(request: Request) -> Response:
 
 
 async def admin_logout(request: Request) -> Response:
+    site = site_of(request)
+    form = await request.form(max_files=0, max_fields=5)
+    identity.require_csrf(
+        request, site, identity.viewer(request, site), str(form.get("csrf_token") or "")
+    )
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(identity.ADMIN_COOKIE)
     return response

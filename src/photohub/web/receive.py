@@ -18,8 +18,16 @@ FORM_SLACK = 256 * 1024
 
 
 def too_large(limit: int) -> TooLarge:
-    megabytes = limit / (1024 * 1024)
-    return TooLarge(f"This photo is too large. The limit is {megabytes:.0f} MB per photo.")
+    return TooLarge(f"This photo is too large. The limit is {size_words(limit)} per photo.")
+
+
+def size_words(size: int) -> str:
+    """``25 MB``, ``1.5 MB``, ``195 KB``: a size as a guest reads it."""
+    if size >= 10 * 1024 * 1024:
+        return f"{size / (1024 * 1024):.0f} MB"
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f} MB"
+    return f"{max(1, round(size / 1024))} KB"
 
 
 async def read_form(request: Request, limit: int) -> FormData:

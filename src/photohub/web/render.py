@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import secrets
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.templating import Jinja2Templates
 
+from photohub.banner import base_url
 from photohub.domain.errors import PhotohubError
 from photohub.site import Site
 from photohub.web import identity
@@ -39,9 +41,17 @@ def site_of(request: Request) -> Site:
     return site
 
 
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
+
+
 def public_base(request: Request, site: Site) -> str:
+    """The base URL guests should use. A wall opened on the laptop itself
+    (``localhost``) must still tell phones the address on the party network."""
     if site.settings.public_url:
         return site.settings.public_url.rstrip("/")
+    host = request.url.hostname or ""
+    if host in LOOPBACK_HOSTS or host.startswith("127.") or host == "::1":
+        return base_url("0.0.0.0", request.url.port or 80)
     return f"{request.url.scheme}://{request.headers.get('host', request.url.netloc)}"
 
 
@@ -65,8 +75,10 @@ async def page(
     guest_name = ""
     if who.guest_id and new_guest is None:
         guest_name = await site.guest_name(who.guest_id)
+    nonce = secrets.token_urlsafe(16)
     context = {
         "page": name,
+        "csp_nonce": nonce,
         "csrf_token": identity.csrf_token(site, who),
         "state": (await site.host_state()).as_dict(),
         "guest_name": guest_name,
@@ -78,9 +90,22 @@ async def page(
     }
     response = templates.TemplateResponse(request, f"{name}.html", context, status_code=status)
     response.headers["Cache-Control"] = "no-store"
+    response.headers["Content-Security-Policy"] = content_security_policy(nonce)
     if new_guest is not None:
         identity.set_guest_cookie(request, response, site, new_guest)
     return response
+
+
+def content_security_policy(nonce: str) -> str:
+    """Only our own scripts, styles and images: a title with markup in it can never run."""
+    return (
+        "default-src 'self'; "
+        f"script-src 'self' 'nonce-{nonce}'; "
+        "style-src 'self'; "
+        "img-src 'self' blob: data:; "
+        "connect-src 'self'; "
+        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
 
 
 def ok(status: int = 200, **payload: Any) -> JSONResponse:
