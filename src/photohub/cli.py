@@ -62,14 +62,27 @@ def serve(data_dir: Path | None = None, host: str | None = None, port: int | Non
     asyncio.run(_serve(settings))
 
 
+async def _start(site: Site, **options: bool) -> Site:
+    """Start the site, or stop with a message a host can act on."""
+    try:
+        await site.start(**options)
+    except Exception as exc:
+        await site.close()
+        where = site.settings.database_url or site.settings.data_dir
+        raise click.ClickException(
+            f"photohub could not start: {type(exc).__name__}: {exc}\n"
+            f"(database: {where}; redis: {site.settings.redis_url or 'not used'})"
+        ) from exc
+    return site
+
+
 async def _serve(settings: Settings) -> None:
     import uvicorn
 
     from photohub.app import create_app
     from photohub.banner import banner, base_url
 
-    site = Site(settings)
-    await site.start()
+    site = await _start(Site(settings))
     try:
         config = uvicorn.Config(
             create_app(site=site, manage_site=False),
@@ -106,8 +119,7 @@ def worker(data_dir: Path | None = None) -> None:
 
 
 async def _worker(settings: Settings) -> None:
-    site = Site(settings)
-    await site.start(run_tasks=True, live=False)
+    site = await _start(Site(settings), run_tasks=True, live=False)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -121,8 +133,7 @@ async def _worker(settings: Settings) -> None:
 
 def _with_site(settings: Settings, action: Callable[[Site], Awaitable[T]]) -> T:
     async def run() -> T:
-        site = Site(settings)
-        await site.start(run_tasks=False, live=False)
+        site = await _start(Site(settings), run_tasks=False, live=False)
         try:
             return await action(site)
         finally:

@@ -157,3 +157,20 @@ def test_a_separate_worker_makes_the_renditions(tmp_path: Path) -> None:
         finally:
             worker.send_signal(signal.SIGINT)
             worker.wait(15)
+
+
+def test_an_unreachable_database_gives_a_message_not_a_traceback(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [*COMMAND, "admin", "uploads", "status", "--data-dir", str(tmp_path)],
+        env={
+            **os.environ,
+            "PHOTOHUB_DATABASE_URL": f"postgresql://nobody@127.0.0.1:{free_port()}/x",
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "photohub could not start" in result.stderr
+    assert "Traceback" not in result.stderr
