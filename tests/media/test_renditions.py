@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import io
 import os
+import struct
 from collections.abc import Callable
 from pathlib import Path
 
@@ -105,17 +106,17 @@ def test_orientation_6_jpeg_becomes_portrait_and_loses_gps_and_serial(tmp_path: 
 
 def test_sizes_long_edge_and_never_upscale(tmp_path: Path) -> None:
     landscape = tmp_path / "land.png"
-    noise((1000, 500)).save(landscape)
-    made = make_renditions(landscape, dest_in(tmp_path), (2048, 256, 640), max_pixels=MAX)
+    Image.linear_gradient("L").resize((640, 320)).save(landscape)
+    made = make_renditions(landscape, dest_in(tmp_path), (2048, 256, 400), max_pixels=MAX)
     assert [(r.size, r.width, r.height) for r in made] == [
-        (2048, 1000, 500),  # smaller than the size: its own size, still made
+        (2048, 640, 320),  # smaller than the size: its own size, still made
         (256, 256, 128),
-        (640, 640, 320),
+        (400, 400, 200),
     ]
-    assert [r.path for r in made] == [tmp_path / f"r_{s}.webp" for s in (2048, 256, 640)]
+    assert [r.path for r in made] == [tmp_path / f"r_{s}.webp" for s in (2048, 256, 400)]
 
     portrait = tmp_path / "port.png"
-    noise((300, 900)).save(portrait)
+    Image.new("RGB", (150, 450), "purple").save(portrait)
     made = make_renditions(portrait, dest_in(tmp_path), (256,), max_pixels=MAX)
     assert [(r.width, r.height) for r in made] == [(85, 256)]
 
@@ -163,6 +164,37 @@ def test_palette_and_grey_alpha_keep_transparency(tmp_path: Path, mode: str) -> 
         assert out.getpixel((10, 10))[3] == 255  # type: ignore[index]
 
 
+def swapped_primaries_icc() -> bytes:
+    """An RGB profile whose red and blue primaries are swapped: what it calls red is blue."""
+    icc = bytearray(SRGB_ICC.replace("sRGB".encode("utf-16-be"), "swap".encode("utf-16-be")))
+    count = struct.unpack(">I", icc[128:132])[0]
+    entries = {bytes(icc[132 + 12 * i : 136 + 12 * i]): 132 + 12 * i for i in range(count)}
+    red, blue = entries[b"rXYZ"] + 4, entries[b"bXYZ"] + 4
+    icc[red : red + 8], icc[blue : blue + 8] = icc[blue : blue + 8], icc[red : red + 8]
+    return bytes(icc)
+
+
+@pytest.mark.parametrize(
+    ("format", "mode", "icc", "expected"),
+    [
+        ("JPEG", "RGB", swapped_primaries_icc(), (0, 0, 255)),
+        ("PNG", "RGBA", swapped_primaries_icc(), (0, 0, 255, 128)),
+        ("JPEG", "RGB", b"not a profile at all", (255, 0, 0)),  # ignored, not fatal
+    ],
+    ids=["jpeg", "png-alpha", "broken"],
+)
+def test_colours_are_converted_to_srgb_and_the_profile_dropped(
+    tmp_path: Path, format: str, mode: str, icc: bytes, expected: tuple[int, ...]
+) -> None:
+    src = tmp_path / f"wide.{format.lower()}"
+    Image.new(mode, (40, 30), (255, 0, 0, 128)).save(src, format, quality=95, icc_profile=icc)
+    (made,) = make_renditions(src, dest_in(tmp_path), (16,), max_pixels=MAX)
+    assert_no_metadata(made)
+    with Image.open(made.path) as out:
+        assert out.mode == mode
+        assert near(out.getpixel((5, 5)), expected, 12)
+
+
 def test_animated_gif_uses_the_first_frame(tmp_path: Path) -> None:
     frames = [Image.new("RGB", (30, 20), colour) for colour in ("red", "blue", "green")]
     src = tmp_path / "anim.gif"
@@ -182,9 +214,9 @@ def test_webp_input_and_cmyk_and_16_bit(tmp_path: Path) -> None:
     Image.new("I;16", (50, 50), 32768).save(grey16)  # mid grey, not white
     expected = {webp: (0, 128, 255), cmyk: (255, 0, 0), grey16: (128, 128, 128)}
     for src, colour in expected.items():
-        out = tmp_path / src.stem
-        out.mkdir()
-        (made,) = make_renditions(src, dest_in(out), (32,), max_pixels=MAX)
+        folder = tmp_path / src.stem
+        folder.mkdir()
+        (made,) = make_renditions(src, dest_in(folder), (32,), max_pixels=MAX)
         with Image.open(made.path) as out:
             assert out.mode == "RGB"
             assert near(out.getpixel((16, 16)), colour, 12), src

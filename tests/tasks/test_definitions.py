@@ -35,10 +35,11 @@ async def test_sweep_removes_old_files_without_a_row_and_keeps_the_rest(site: Si
             updated_at=now,
         )
     kept = site.media.original_path(kept_id, "c" * 24, "jpg")
-    for path in (orphan, orphan_rendition, fresh, kept):
+    half_written = site.media.renditions / ".1_x_256.webp.abcd.tmp"
+    for path in (orphan, orphan_rendition, fresh, kept, half_written):
         path.write_bytes(b"x")
-    for path in (orphan, orphan_rendition, kept):
+    for path in (orphan, orphan_rendition, kept, half_written):
         os.utime(path, (old, old))
     await sweep_media(site, {})
-    assert not orphan.exists() and not orphan_rendition.exists()
+    assert not orphan.exists() and not orphan_rendition.exists() and not half_written.exists()
     assert fresh.exists() and kept.exists()

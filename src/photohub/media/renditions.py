@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import math
 import os
 import tempfile
 from collections.abc import Callable, Sequence
@@ -39,6 +40,9 @@ RESAMPLE = Image.Resampling.HAMMING
 # Shrinking by 4x and more first takes a box reduce (as Image.thumbnail does): much cheaper,
 # and indistinguishable once the final resample runs over the remaining 2x.
 REDUCING_GAP = 2.0
+# How much smaller than its size the largest rendition of a JPEG may be, when that lets the
+# decoder scale by 1/2, 1/4 or 1/8 (see _encode).
+DRAFT_SLACK = 0.97
 
 _TRANSPOSE = {  # EXIF orientation -> the operation that makes the pixels upright
     2: Image.Transpose.FLIP_LEFT_RIGHT,
@@ -110,11 +114,16 @@ def _encode(
         if kind is JPEG:
             # Decode at 1/2, 1/4 or 1/8 scale when the largest rendition allows: the IDCT
             # does the first shrink almost for free. ``box`` maps the exact source area.
-            drafted = image.draft(None, target)
+            # DRAFT_SLACK lets a 4000x3000 photo decode at 2000x1500 for the 2048 size: a
+            # 2% smaller largest rendition for a decode that does a quarter of the work.
+            wanted = (math.ceil(target[0] * DRAFT_SLACK), math.ceil(target[1] * DRAFT_SLACK))
+            drafted = image.draft(None, wanted)
             if drafted is not None:
                 box = drafted[1]
         image.load()
         base, icc = _workable(image, icc if isinstance(icc, bytes) else None)
+        if base.size[0] < target[0] or base.size[1] < target[1]:
+            target = base.size  # within DRAFT_SLACK: keep the decoded size, never enlarge
         largest = (
             base
             if base.size == target
@@ -131,7 +140,7 @@ def _encode(
         previous = largest
         for size in descending:
             target = fit(display, size)
-            if previous.size != target:
+            if previous.size[0] > target[0] or previous.size[1] > target[1]:
                 previous = previous.resize(target, RESAMPLE, reducing_gap=REDUCING_GAP)
             encoded[size] = (_webp(previous, quality), *previous.size)
         return encoded
@@ -227,6 +236,7 @@ def _write(
 def _write_temp(dest: Path, data: bytes) -> Path:
     fd, name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, 0o644)  # served files: a proxy running as another user reads them
         with os.fdopen(fd, "wb") as file:
             file.write(data)
             file.flush()

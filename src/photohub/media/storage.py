@@ -75,6 +75,10 @@ class MediaStore:
                     found.setdefault(int(head), []).append(path)
         return found
 
+    def temp_files(self) -> list[Path]:
+        """Half-written renditions (``.name.xxxx.tmp``) a crash can leave behind."""
+        return [p for p in self.renditions.iterdir() if p.name.startswith(".")]
+
     def photo_files(self, photo_id: int, secret: str, ext: str, sizes: Iterable[int]) -> list[Path]:
         return [self.original_path(photo_id, secret, ext)] + [
             self.rendition_path(photo_id, secret, size) for size in sizes

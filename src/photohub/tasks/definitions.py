@@ -110,18 +110,14 @@ async def sweep_media(site: Site, args: dict[str, Any]) -> None:
     """Remove files whose photo row does not exist: what a crash between moving a file
     into place and committing its row can leave behind."""
     on_disk = await asyncio.to_thread(site.media.files_by_photo)
-    if not on_disk:
-        return
     async with site.db.read() as conn:
         known = await photo_store.existing_ids(conn, on_disk)
     cutoff = time.time() - ORPHAN_AGE
-    orphans = [
-        path
-        for photo_id, paths in on_disk.items()
-        if photo_id not in known
-        for path in paths
-        if path.stat().st_mtime < cutoff
+    candidates = [
+        path for photo_id, paths in on_disk.items() if photo_id not in known for path in paths
     ]
+    candidates += await asyncio.to_thread(site.media.temp_files)
+    orphans = [path for path in candidates if path.stat().st_mtime < cutoff]
     if orphans:
         log.warning("removing %d orphan media files", len(orphans))
         site.media.remove(orphans)
