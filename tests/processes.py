@@ -14,6 +14,8 @@ from pathlib import Path
 
 import httpx
 
+COMMAND = [sys.executable, "-m", "photohub"]
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -21,53 +23,48 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@contextmanager
-def photohub_serve(data_dir: Path, env: dict[str, str] | None = None, *args: str) -> Iterator[str]:
-    """Run ``python -m photohub serve`` and yield its base URL once it answers."""
-    port = free_port()
-    full_env = {**os.environ, "PHOTOHUB_LOG_LEVEL": "warning", **(env or {})}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "photohub",
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--data-dir",
-            str(data_dir),
-            *args,
-        ],
-        env=full_env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
+def clean_env(settings: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment for a child process: only the settings the test gives (a
+    developer's own PHOTOHUB_DATABASE_URL must not leak into a test)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PHOTOHUB_")}
+    return {"PHOTOHUB_LOG_LEVEL": "warning", **env, **(settings or {})}
+
+
+def _healthy(url: str) -> bool:
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(
-                    "photohub serve exited:\n" + (process.stdout.read() if process.stdout else "")
-                )
-            try:
-                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("photohub serve did not answer in 30 s")
-            time.sleep(0.1)
-        yield url
-    finally:
-        process.send_signal(signal.SIGINT)
+        return httpx.get(url + "/healthz", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+@contextmanager
+def photohub_serve(data_dir: Path, settings: dict[str, str] | None = None) -> Iterator[str]:
+    """Run ``python -m photohub serve`` and yield its base URL once it answers. Its
+    output goes to ``serve-<port>.log`` beside ``data_dir`` (shown if it fails)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = data_dir.parent / f"serve-{port}.log"
+    command = [*COMMAND, "serve", "--host", "127.0.0.1", "--port", str(port)]
+    command += ["--data-dir", str(data_dir)]
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            command, env=clean_env(settings), stdout=out, stderr=subprocess.STDOUT
+        )
         try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stdout:
-            process.stdout.close()
+            deadline = time.monotonic() + 30
+            while not _healthy(url):
+                if process.poll() is not None:
+                    raise RuntimeError(f"photohub serve exited:\n{log.read_text()}")
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"photohub serve did not start:\n{log.read_text()}")
+                time.sleep(0.1)
+            yield url
+        finally:
+            if process.poll() is None:
+                process.send_signal(signal.SIGINT)
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait(timeout=5)

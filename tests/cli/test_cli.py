@@ -7,7 +7,6 @@ import os
 import secrets
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -16,16 +15,14 @@ from click.testing import CliRunner
 
 from photohub.cli import main
 from tests import images
-from tests.processes import free_port, photohub_serve
+from tests.processes import COMMAND, clean_env, free_port, photohub_serve
 from tests.servers import read_events
-
-COMMAND = [sys.executable, "-m", "photohub"]
 
 
 def run(*args: str, data_dir: Path, env: dict[str, str] | None = None) -> str:
     result = subprocess.run(
         [*COMMAND, *args, "--data-dir", str(data_dir)],
-        env={**os.environ, **(env or {})},
+        env=clean_env(env),
         capture_output=True,
         text=True,
         timeout=60,
@@ -66,7 +63,7 @@ def _banner(data_dir: Path, port: int) -> str:
             "--data-dir",
             str(data_dir),
         ],
-        env={**os.environ, "PHOTOHUB_LOG_LEVEL": "warning"},
+        env=clean_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
