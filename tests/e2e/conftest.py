@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
+from tests.services import REQUIRE
+
 from .support import PHONE, LiveServer, OpenPage, run_server
 
 CHROMIUM = Path("/usr/bin/chromium")
-REQUIRE = os.environ.get("PHOTOHUB_REQUIRE_SERVICES") == "1"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-dev-shm-usage",
