@@ -59,7 +59,17 @@ def serve(data_dir: Path | None = None, host: str | None = None, port: int | Non
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s"
     )
-    asyncio.run(_serve(settings))
+    # uvicorn picks uvloop only in ``Server.run``; we drive ``Server.serve`` ourselves.
+    with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+        runner.run(_serve(settings))
+
+
+def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    try:
+        import uvloop
+    except ImportError:  # uvicorn[standard] brings it; plain asyncio otherwise
+        return None
+    return uvloop.new_event_loop
 
 
 async def _start(site: Site, **options: bool) -> Site:
@@ -102,6 +112,11 @@ async def _serve(settings: Settings) -> None:
             token = site.admin_token if site.admin_token_created else None
             click.echo(banner(base, token), err=False)
             sys.stdout.flush()
+        # Open streams never finish by themselves: end them as soon as uvicorn starts
+        # shutting down, so it does not wait out its graceful-shutdown timeout.
+        while not server.should_exit and not serving.done():  # noqa: ASYNC110
+            await asyncio.sleep(0.2)
+        site.hub.end_streams()
         await serving
     finally:
         await site.close()

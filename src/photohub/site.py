@@ -46,7 +46,12 @@ class Site:
         self.settings = settings
         self.db = Database(settings.db_url)
         self.broker = create_broker(settings.redis_url)
-        self.hub = LiveHub(self.db, self.broker, poll_interval=settings.event_poll_interval)
+        self.hub = LiveHub(
+            self.db,
+            self.broker,
+            poll_interval=settings.event_poll_interval,
+            heartbeat=settings.heartbeat_seconds,
+        )
         self.media = MediaStore(settings.media_dir)
         from photohub.tasks.definitions import HANDLERS
 

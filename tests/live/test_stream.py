@@ -67,7 +67,7 @@ async def test_events_committed_elsewhere_arrive_through_the_outbox(site: Site) 
 
 async def test_owner_only_events_reach_only_the_owner_and_the_host(site: Site) -> None:
     from photohub.domain.privacy import Viewer
-    from photohub.live.stream import event_stream
+    from photohub.live.stream import replay
 
     await _append(site, "mark")
     start = 0
@@ -75,14 +75,7 @@ async def test_owner_only_events_reach_only_the_owner_and_the_host(site: Site) -
     public = await _append(site, "photo.published")
 
     async def ids_for(viewer: Viewer) -> list[str]:
-        got: list[str] = []
-        stream = event_stream(site.db, site.hub, viewer, start)
-        async for item in stream:
-            if item.event == "ready":
-                break
-            got.append(str(item.id))
-        await stream.aclose()
-        return got
+        return [str(live.event.id) async for live in replay(site.db, viewer, start)]
 
     anonymous = await ids_for(Viewer())
     owner = await ids_for(Viewer(guest_id="a" * 32))

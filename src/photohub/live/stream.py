@@ -1,16 +1,29 @@
-"""The SSE endpoint: one stream per tab, resumable with ``Last-Event-ID``."""
+"""The SSE endpoint: one stream per tab, resumable with ``Last-Event-ID``.
+
+A raw ASGI response rather than a generator behind sse-starlette: after the replay the
+hub writes each event's pre-encoded bytes to the connection itself, so an event costs one
+``send`` per stream and no task wake-up (see docs/benchmarks.md, "Wall fan-out").
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+import asyncio
+from collections.abc import AsyncIterator
 
-from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
 from photohub.domain.privacy import Viewer, may_see_event
-from photohub.live.hub import LiveEvent, LiveHub, encode
+from photohub.live.hub import LiveEvent, LiveHub, body, encode, sse_frame
 from photohub.store import events as outbox
 from photohub.store.db import Database
+
+HEADERS = [
+    (b"content-type", b"text/event-stream; charset=utf-8"),
+    (b"cache-control", b"no-store"),
+    (b"x-accel-buffering", b"no"),
+]
 
 
 def resume_point(request: Request) -> int | None:
@@ -23,49 +36,72 @@ def resume_point(request: Request) -> int | None:
     return int(raw.strip())
 
 
-def _sse(live: LiveEvent) -> ServerSentEvent:
-    return ServerSentEvent(data=live.payload, event=live.event.kind, id=str(live.event.id))
+async def replay(db: Database, viewer: Viewer, after: int) -> AsyncIterator[LiveEvent]:
+    """The events after ``after`` that ``viewer`` may see, oldest first, from the outbox."""
+    while True:
+        async with db.read() as conn:
+            missed = await outbox.since(conn, after)
+        for event in missed:
+            after = event.id
+            if may_see_event(event.audience, viewer):
+                yield encode(event)
+        if len(missed) < 1000:
+            return
 
 
-async def event_stream(
-    db: Database, hub: LiveHub, viewer: Viewer, after: int | None
-) -> AsyncGenerator[ServerSentEvent, None]:
-    # Listen first, then replay: an event committed in between arrives both ways and
-    # is sent once.
-    # A stream opened "from now" still starts at a known id, so the browser's
-    # automatic reconnect resumes from there and misses nothing.
-    listener = hub.connect(viewer)
-    try:
-        if after is None:
-            async with db.read() as conn:
-                after = await outbox.last_id(conn)
-        sent_upto = after
-        while True:
-            async with db.read() as conn:
-                missed = await outbox.since(conn, sent_upto)
-            for event in missed:
-                sent_upto = event.id
-                if may_see_event(event.audience, viewer):
-                    yield _sse(encode(event))
-            if len(missed) < 1000:
-                break
-        yield ServerSentEvent(event="ready", data="{}", id=str(sent_upto))
-        while True:
-            live = await listener.queue.get()
-            if live is None:
+class LiveStream(Response):
+    """``text/event-stream`` for one viewer: replay, ``ready``, then live events."""
+
+    def __init__(self, db: Database, hub: LiveHub, viewer: Viewer, after: int | None) -> None:
+        self.db = db
+        self.hub = hub
+        self.viewer = viewer
+        self.after = after
+        self.background = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        hub = self.hub
+        # Listen first, then replay: an event committed in between arrives both ways
+        # and is sent once.
+        listener = hub.connect(self.viewer)
+        try:
+            await send({"type": "http.response.start", "status": 200, "headers": HEADERS})
+            if scope["method"] == "HEAD":
                 return
-            if live.event.id <= sent_upto:
-                continue  # already sent by the replay
-            yield _sse(live)
+            # A stream opened "from now" starts at the newest id this hub has seen (no
+            # query): anything newer reaches the listener registered above. The browser's
+            # automatic reconnect resumes from there and misses nothing.
+            sent_upto = hub.last_seen if self.after is None else self.after
+            if self.after is not None:
+                async for live in replay(self.db, self.viewer, self.after):
+                    await send(body(live.frame))
+                    sent_upto = live.event.id
+            await send(body(sse_frame(sent_upto, "ready", "{}")))
+            while not listener.queue.empty():
+                queued = listener.queue.get_nowait()
+                if queued is None:
+                    return
+                if queued.event.id > sent_upto:
+                    await send(body(queued.frame))
+            hub.go_live(listener, send, sent_upto)  # no await since the queue was empty
+            await _until_disconnected_or_ended(receive, listener.ended)
+        finally:
+            hub.disconnect(listener)
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+async def _until_disconnected_or_ended(receive: Receive, ended: asyncio.Event) -> None:
+    async def disconnected() -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+
+    waiters = [asyncio.ensure_future(disconnected()), asyncio.ensure_future(ended.wait())]
+    try:
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
     finally:
-        hub.disconnect(listener)
+        for waiter in waiters:
+            waiter.cancel()
 
 
-def stream_response(
-    request: Request, db: Database, hub: LiveHub, viewer: Viewer, heartbeat: float
-) -> EventSourceResponse:
-    return EventSourceResponse(
-        event_stream(db, hub, viewer, resume_point(request)),
-        ping=int(heartbeat) if heartbeat >= 1 else 1,
-        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
-    )
+def stream_response(request: Request, db: Database, hub: LiveHub, viewer: Viewer) -> LiveStream:
+    return LiveStream(db, hub, viewer, resume_point(request))

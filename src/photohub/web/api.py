@@ -147,4 +147,4 @@ async def set_name(request: Request) -> Response:
 async def live(request: Request) -> Response:
     site = site_of(request)
     who = identity.viewer(request, site)
-    return stream_response(request, site.db, site.hub, who, site.settings.heartbeat_seconds)
+    return stream_response(request, site.db, site.hub, who)
