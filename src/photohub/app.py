@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Mount, Route
 
+from photohub.api import rest
 from photohub.config import Settings, from_env
 from photohub.domain.errors import PhotohubError
 from photohub.site import Site
@@ -46,6 +47,9 @@ routes = [
     Route("/api/admin/uploads", admin.uploads, methods=["POST"]),
     Route("/api/admin/settings", admin.settings, methods=["POST"]),
     Route("/api/admin/photos/{photo_id:int}/approve", admin.approve, methods=["POST"]),
+    # The Flickr-compatible API
+    Route("/services/rest", rest.endpoint, methods=["GET", "POST"]),
+    Route("/services/rest/", rest.endpoint, methods=["GET", "POST"]),
     # Live events (SSE) and files
     Route("/live", api.live),
     Route("/media/{name:str}", files.rendition),

@@ -27,7 +27,7 @@ def _views(row: RowMapping) -> tuple[dict[str, Any], dict[str, Any]]:
 async def _announce_change(conn: AsyncConnection, row: RowMapping, kind: str) -> list[Event]:
     public, owner = _views(row)
     written: list[Event] = []
-    if on_wall(row["state"], bool(row["approved"])):
+    if on_wall(row["state"], bool(row["approved"]), row["visibility"]):
         written.append(await events.append(conn, kind, public, photo_id=row["id"]))
     if row["guest_id"]:
         written.append(
@@ -100,7 +100,7 @@ async def approve(site: Site, photo_id: int) -> None:
         row = await photo_store.get(conn, photo_id)
         assert row is not None
         written = []
-        if on_wall(row["state"], True):
+        if on_wall(row["state"], True, row["visibility"]):
             public, _ = _views(row)
             written.append(await events.append(conn, "photo.published", public, photo_id=photo_id))
         written += await _announce_change(conn, row, "photo.updated")

@@ -9,7 +9,7 @@ from typing import Any
 
 from photohub.domain import photos as rules
 from photohub.domain.errors import PhotohubError, UploadsPaused
-from photohub.domain.privacy import owner_audience
+from photohub.domain.privacy import GEO_PRIVATE, owner_audience
 from photohub.media.inspect import ImageInfo, MediaError, inspect_image
 from photohub.media.storage import new_secret
 from photohub.site import Site, host_state_from
@@ -96,7 +96,7 @@ async def _commit(
                 taken_at=info.taken_at,
                 latitude=info.latitude,
                 longitude=info.longitude,
-                geo_public=False,
+                geo_perm=GEO_PRIVATE,
                 renditions=[],
                 created_at=now,
                 updated_at=now,

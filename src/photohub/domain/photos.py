@@ -6,6 +6,8 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from photohub.domain.privacy import GEO_PUBLIC
+
 TITLE_MAX = 200
 DESCRIPTION_MAX = 2000
 NAME_MAX = 80
@@ -83,6 +85,6 @@ def photo_view(
     if private_fields:
         view["state"] = row["state"]
         view["approved"] = bool(row["approved"])
-        view["geo_public"] = bool(row["geo_public"])
+        view["geo_public"] = row["geo_perm"] == GEO_PUBLIC
         view["has_geo"] = row["latitude"] is not None
     return view

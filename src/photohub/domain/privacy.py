@@ -1,7 +1,13 @@
 """The one place that decides who sees what.
 
-Every read path (wall snapshot, live streams, "my photos", file URLs) asks these
-functions; nothing else compares owners or audiences by hand.
+Every read path (search, getInfo, people and pool listings, albums, favorites, walls, live
+streams, "my photos", file URLs) asks these functions, or builds its SQL from the same
+tables (``store/visibility.py``); nothing else compares owners or audiences by hand.
+
+Flickr's model: a photo is public, or visible to some of its owner's contacts (those the
+*owner* marked friend and/or family, or all contacts), or private. Its location has a
+separate permission (Flickr geo perms 1-6) and is shown only where the photo itself is
+visible too. Safety levels filter what a search returns, not who may open a photo.
 """
 
 from __future__ import annotations
@@ -11,16 +17,143 @@ from dataclasses import dataclass
 PUBLIC = "public"
 ADMIN = "admin"
 
+# Photo visibilities. Each names who, besides the owner, may see the photo.
+CONTACTS = "contacts"
+FRIENDS = "friends"
+FAMILY = "family"
+FRIENDS_FAMILY = "friends_family"
+PRIVATE = "private"
+VISIBILITIES = (PUBLIC, CONTACTS, FRIENDS, FAMILY, FRIENDS_FAMILY, PRIVATE)
+
+# Flickr geo permissions (flickr.photos.geo.getPerms / prefs.getGeoPerms).
+GEO_PUBLIC, GEO_CONTACTS, GEO_FRIENDS, GEO_FAMILY, GEO_FRIENDS_FAMILY, GEO_PRIVATE = range(1, 7)
+GEO_PERM_VISIBILITY = {
+    GEO_PUBLIC: PUBLIC,
+    GEO_CONTACTS: CONTACTS,
+    GEO_FRIENDS: FRIENDS,
+    GEO_FAMILY: FAMILY,
+    GEO_FRIENDS_FAMILY: FRIENDS_FAMILY,
+    GEO_PRIVATE: PRIVATE,
+}
+
+# Safety levels and what each safe_search setting admits.
+SAFE, MODERATE, RESTRICTED = 1, 2, 3
+SAFE_SEARCH_LEVELS = {
+    SAFE: (SAFE,),
+    MODERATE: (SAFE, MODERATE),
+    RESTRICTED: (SAFE, MODERATE, RESTRICTED),
+}
+
 
 @dataclass(frozen=True)
 class Viewer:
-    """Who is looking: a guest (by cookie identity), the host, or nobody known."""
+    """Who is looking: a guest (by cookie identity), an account, the host, or nobody."""
 
     guest_id: str | None = None
     is_admin: bool = False
+    user_id: int | None = None
 
 
 ANONYMOUS = Viewer()
+
+
+@dataclass(frozen=True)
+class Relation:
+    """A viewer's standing with one photo owner, as the *owner* marked it."""
+
+    is_owner: bool = False
+    is_contact: bool = False
+    is_friend: bool = False
+    is_family: bool = False
+
+
+STRANGER = Relation()
+OWNER = Relation(is_owner=True)
+
+
+def visible_to(relation: Relation) -> frozenset[str]:
+    """The visibilities a viewer with this relation may see."""
+    if relation.is_owner:
+        return frozenset(VISIBILITIES)
+    seen = {PUBLIC}
+    if relation.is_contact or relation.is_friend or relation.is_family:
+        seen.add(CONTACTS)
+    if relation.is_friend:
+        seen.update((FRIENDS, FRIENDS_FAMILY))
+    if relation.is_family:
+        seen.update((FAMILY, FRIENDS_FAMILY))
+    return frozenset(seen)
+
+
+def may_see(visibility: str, relation: Relation) -> bool:
+    """May a viewer with ``relation`` to the owner see a photo of this visibility?"""
+    return visibility in visible_to(relation)
+
+
+def may_see_location(visibility: str, geo_perm: int, relation: Relation) -> bool:
+    """A location shows only where the photo shows and its geo permission allows it."""
+    geo_visibility = GEO_PERM_VISIBILITY.get(geo_perm, PRIVATE)
+    return may_see(visibility, relation) and may_see(geo_visibility, relation)
+
+
+def visibility_from_flags(is_public: bool, is_friend: bool, is_family: bool) -> str:
+    """Flickr's is_public / is_friend / is_family flags as one visibility."""
+    if is_public:
+        return PUBLIC
+    if is_friend and is_family:
+        return FRIENDS_FAMILY
+    if is_friend:
+        return FRIENDS
+    if is_family:
+        return FAMILY
+    return PRIVATE
+
+
+def flags_of(visibility: str) -> tuple[bool, bool, bool]:
+    """(is_public, is_friend, is_family) of a visibility; contacts-only shows as neither."""
+    return (
+        visibility == PUBLIC,
+        visibility in (FRIENDS, FRIENDS_FAMILY),
+        visibility in (FAMILY, FRIENDS_FAMILY),
+    )
+
+
+def geo_perm_from_flags(is_public: bool, is_contact: bool, is_friend: bool, is_family: bool) -> int:
+    """flickr.photos.geo.setPerms' four flags as one geo permission."""
+    if is_public:
+        return GEO_PUBLIC
+    if is_contact:
+        return GEO_CONTACTS
+    if is_friend and is_family:
+        return GEO_FRIENDS_FAMILY
+    if is_friend:
+        return GEO_FRIENDS
+    if is_family:
+        return GEO_FAMILY
+    return GEO_PRIVATE
+
+
+def geo_flags_of(geo_perm: int) -> tuple[bool, bool, bool, bool]:
+    """(is_public, is_contact, is_friend, is_family) of a geo permission."""
+    return (
+        geo_perm == GEO_PUBLIC,
+        geo_perm == GEO_CONTACTS,
+        geo_perm in (GEO_FRIENDS, GEO_FRIENDS_FAMILY),
+        geo_perm in (GEO_FAMILY, GEO_FRIENDS_FAMILY),
+    )
+
+
+def strictest_geo_perm(*perms: int) -> int:
+    """The most private of several geo permissions (DESIGN §6: owner default, the photo's
+    setting, every geofence). Friends and family from two sources together only admit
+    people who are both, which no single setting says: that is private."""
+    chosen = set(perms)
+    if GEO_PRIVATE in chosen or {GEO_FRIENDS, GEO_FAMILY} <= chosen:
+        return GEO_PRIVATE
+    for perm in (GEO_FRIENDS, GEO_FAMILY, GEO_FRIENDS_FAMILY, GEO_CONTACTS):
+        if perm in chosen:
+            return perm
+    return GEO_PUBLIC
 
 
 def owner_audience(guest_id: str) -> str:
@@ -34,29 +167,16 @@ def may_see_event(audience: str, viewer: Viewer) -> bool:
     return viewer.guest_id is not None and audience == owner_audience(viewer.guest_id)
 
 
-def on_wall(state: str, approved: bool) -> bool:
-    """A photo is on the public wall once its renditions exist and the host allows it."""
-    return state == "ready" and approved
+def on_wall(state: str, approved: bool, visibility: str = PUBLIC) -> bool:
+    """A photo is on the public wall once its renditions exist, the host allows it,
+    and it is public."""
+    return state == "ready" and approved and visibility == PUBLIC
 
 
-def may_manage(photo_guest_id: str | None, viewer: Viewer) -> bool:
-    """Edit or delete: the author's own browser, or the host."""
+def may_manage(photo_guest_id: str | None, viewer: Viewer, owner_id: int | None = None) -> bool:
+    """Edit or delete: the author's own browser or account, or the host."""
     if viewer.is_admin:
         return True
-    return viewer.guest_id is not None and photo_guest_id == viewer.guest_id
-
-
-def may_view_photo(state: str, approved: bool, photo_guest_id: str | None, viewer: Viewer) -> bool:
-    """See a photo's renditions and details at all."""
-    return on_wall(state, approved) or may_manage(photo_guest_id, viewer)
-
-
-def geo_visible(geo_public: bool, photo_guest_id: str | None, viewer: Viewer) -> bool:
-    """A location is shown only to its owner unless the owner made it public.
-
-    Guest uploads start with ``geo_public`` false: a party guest's home stays private.
-    The host sees photos but not private locations either.
-    """
-    if geo_public:
+    if owner_id is not None and viewer.user_id == owner_id:
         return True
     return viewer.guest_id is not None and photo_guest_id == viewer.guest_id

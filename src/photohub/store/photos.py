@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from photohub.domain.privacy import PUBLIC
 from photohub.store.schema import guests, photos
 
 _with_author = sa.select(photos, sa.func.coalesce(guests.c.name, "").label("author")).select_from(
@@ -39,7 +40,11 @@ async def delete(conn: AsyncConnection, photo_id: int) -> None:
 async def on_wall(conn: AsyncConnection, limit: int = 200) -> list[RowMapping]:
     """Photos the wall shows, newest first."""
     query = (
-        _with_author.where(photos.c.state == "ready", photos.c.approved.is_(True))
+        _with_author.where(
+            photos.c.state == "ready",
+            photos.c.approved.is_(True),
+            photos.c.visibility == PUBLIC,
+        )
         .order_by(photos.c.id.desc())
         .limit(limit)
     )

@@ -67,7 +67,7 @@ async def process_image(site: Site, args: dict[str, Any]) -> None:
                     photo_id=photo_id,
                 )
             )
-        if on_wall(row["state"], bool(row["approved"])):
+        if on_wall(row["state"], bool(row["approved"]), row["visibility"]):
             public = rules.photo_view(row, row["author"])
             written.append(await events.append(conn, "photo.published", public, photo_id=photo_id))
         else:

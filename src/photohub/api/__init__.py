@@ -1,0 +1,1 @@
+"""The Flickr-compatible REST API: method registry, arguments, formats, auth, methods."""

@@ -1,0 +1,52 @@
+"""Who is calling the REST API: an API key alone, an OAuth 1.0a signed call, or the
+API Explorer page of a logged-in user (session cookie plus its CSRF token)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+
+from photohub.api.call import Caller
+from photohub.api.errors import INVALID_API_KEY, ApiError
+from photohub.site import Site
+from photohub.store import apps, users
+from photohub.web import identity
+
+EXPLORER_KEY = "explorer"
+
+
+def is_signed(request: Request, params: dict[str, str]) -> bool:
+    header = request.headers.get("authorization", "")
+    return "oauth_signature" in params or header[:6].lower() == "oauth "
+
+
+async def identify(request: Request, params: dict[str, str], site: Site) -> Caller:
+    """The caller of one REST request, or an ``ApiError`` (96-100) saying why not."""
+    if is_signed(request, params):
+        from photohub.api import oauth
+
+        return await oauth.verify_call(site, request, params)
+    if request.headers.get("x-csrf-token"):
+        return await _explorer(request, site)
+    api_key = params.get("api_key", "").strip()
+    if not api_key:
+        raise ApiError(INVALID_API_KEY, "Invalid API Key (Key has invalid format)")
+    async with site.db.read() as conn:
+        app = await apps.by_api_key(conn, api_key)
+    if app is None:
+        raise ApiError(INVALID_API_KEY, "Invalid API Key (Key not found)")
+    return Caller(api_key=api_key, app_id=int(app["id"]))
+
+
+async def _explorer(request: Request, site: Site) -> Caller:
+    """The API Explorer calls as the logged-in user, with the page's CSRF token in a
+    header (which another site cannot send), so a page never holds a secret."""
+    who = identity.viewer(request, site)
+    try:
+        identity.require_csrf(request, site, who)
+    except Exception as exc:
+        raise ApiError(INVALID_API_KEY, "Invalid API Key (the Explorer page expired)") from exc
+    if who.user_id is None:
+        return Caller(api_key=EXPLORER_KEY)
+    async with site.db.read() as conn:
+        user = await users.get(conn, who.user_id)
+    return Caller(api_key=EXPLORER_KEY, user=user, perms="delete" if user else "none")
