@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import RowMapping
@@ -9,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from photohub.domain import photos as rules
 from photohub.domain.errors import Forbidden, NotFound, PhotohubError
-from photohub.domain.privacy import Viewer, may_manage, on_wall, owner_audience
+from photohub.domain.privacy import PUBLIC, Viewer, may_manage, on_wall, owner_audience
+from photohub.media.storage import new_secret
 from photohub.site import Site
 from photohub.store import events, guests
 from photohub.store import photos as photo_store
@@ -24,7 +26,7 @@ def _views(row: RowMapping) -> tuple[dict[str, Any], dict[str, Any]]:
     return public, owner
 
 
-async def _announce_change(conn: AsyncConnection, row: RowMapping, kind: str) -> list[Event]:
+async def announce_change(conn: AsyncConnection, row: RowMapping, kind: str) -> list[Event]:
     public, owner = _views(row)
     written: list[Event] = []
     if on_wall(row["state"], bool(row["approved"]), row["visibility"]):
@@ -38,11 +40,11 @@ async def _announce_change(conn: AsyncConnection, row: RowMapping, kind: str) ->
     return written
 
 
-async def _load_for(conn: AsyncConnection, photo_id: int, viewer: Viewer) -> RowMapping:
+async def load_for(conn: AsyncConnection, photo_id: int, viewer: Viewer) -> RowMapping:
     row = await photo_store.get(conn, photo_id, lock=True)
     if row is None:
         raise NotFound("This photo does not exist (it may have been deleted).")
-    if not may_manage(row["guest_id"], viewer):
+    if not may_manage(row["guest_id"], viewer, row["user_id"]):
         raise Forbidden("Only the person who uploaded this photo can change it.")
     return row
 
@@ -67,18 +69,18 @@ async def edit(
     except rules.FieldError as exc:
         raise PhotohubError(exc.message, code="invalid_" + exc.field) from exc
     async with site.db.write() as conn:
-        await _load_for(conn, photo_id, viewer)
+        await load_for(conn, photo_id, viewer)
         await photo_store.update(conn, photo_id, updated_at=utcnow(), **changes)
         row = await photo_store.get(conn, photo_id)
         assert row is not None
-        written = await _announce_change(conn, row, "photo.updated")
+        written = await announce_change(conn, row, "photo.updated")
     await site.announce(written)
     return _views(row)[1]
 
 
 async def delete(site: Site, viewer: Viewer, photo_id: int) -> None:
     async with site.db.write() as conn:
-        row = await _load_for(conn, photo_id, viewer)
+        row = await load_for(conn, photo_id, viewer)
         await photo_store.delete(conn, photo_id)
         data = {"id": photo_id}
         written = [await events.append(conn, "photo.deleted", data, photo_id=photo_id)]
@@ -86,6 +88,80 @@ async def delete(site: Site, viewer: Viewer, photo_id: int) -> None:
     sizes = [r["size"] for r in row["renditions"] or []]
     site.media.remove(site.media.photo_files(photo_id, row["secret"], row["ext"], sizes))
     await site.announce(written)
+
+
+async def set_perms(site: Site, viewer: Viewer, photo_id: int, visibility: str) -> None:
+    """Change who may see a photo. A photo leaving the public gets a new secret, and its
+    files new names, so URLs already handed out stop working; the wall drops it."""
+    renamed: list[tuple[Path, Path]] = []
+    try:
+        async with site.db.write() as conn:
+            row = await load_for(conn, photo_id, viewer)
+            if row["visibility"] == visibility:
+                return
+            changes: dict[str, Any] = {"visibility": visibility, "updated_at": utcnow()}
+            if row["visibility"] == PUBLIC:
+                changes["secret"] = new_secret()
+            await photo_store.update(conn, photo_id, **changes)
+            updated = await photo_store.get(conn, photo_id)
+            assert updated is not None
+            written = await _wall_moves(conn, row, updated)
+            written += await announce_change(conn, updated, "photo.updated")
+            if "secret" in changes:
+                # Last step before commit: if it fails, the row is rolled back.
+                renamed = _rename_files(site, row, changes["secret"])
+    except BaseException:
+        _undo_renames(renamed)
+        raise
+    await site.announce(written)
+
+
+async def _wall_moves(conn: AsyncConnection, before: RowMapping, after: RowMapping) -> list[Event]:
+    """The wall's view of a visibility change: a photo appears or disappears."""
+    was = on_wall(before["state"], bool(before["approved"]), before["visibility"])
+    now = on_wall(after["state"], bool(after["approved"]), after["visibility"])
+    photo_id = int(after["id"])
+    if was and not now:
+        return [await events.append(conn, "photo.deleted", {"id": photo_id}, photo_id=photo_id)]
+    if now and not was:
+        public, _ = _views(after)
+        return [await events.append(conn, "photo.published", public, photo_id=photo_id)]
+    return []
+
+
+def _rename_files(site: Site, row: RowMapping, secret: str) -> list[tuple[Path, Path]]:
+    sizes = [r["size"] for r in row["renditions"] or []]
+    old = site.media.photo_files(int(row["id"]), row["secret"], row["ext"], sizes)
+    new = site.media.photo_files(int(row["id"]), secret, row["ext"], sizes)
+    done: list[tuple[Path, Path]] = []
+    try:
+        for source, target in zip(old, new, strict=True):
+            if source.exists():
+                source.replace(target)
+                done.append((source, target))
+    except OSError:
+        _undo_renames(done)
+        raise
+    return done
+
+
+def _undo_renames(done: list[tuple[Path, Path]]) -> None:
+    for source, target in reversed(done):
+        target.replace(source)
+
+
+async def set_safety(
+    site: Site, viewer: Viewer, photo_id: int, *, safety_level: int | None, hidden: bool | None
+) -> None:
+    changes: dict[str, Any] = {}
+    if safety_level is not None:
+        changes["safety_level"] = safety_level
+    if hidden is not None:
+        changes["hidden"] = hidden
+    async with site.db.write() as conn:
+        await load_for(conn, photo_id, viewer)
+        if changes:
+            await photo_store.update(conn, photo_id, updated_at=utcnow(), **changes)
 
 
 async def approve(site: Site, photo_id: int) -> None:
@@ -103,7 +179,7 @@ async def approve(site: Site, photo_id: int) -> None:
         if on_wall(row["state"], True, row["visibility"]):
             public, _ = _views(row)
             written.append(await events.append(conn, "photo.published", public, photo_id=photo_id))
-        written += await _announce_change(conn, row, "photo.updated")
+        written += await announce_change(conn, row, "photo.updated")
     await site.announce(written)
 
 
@@ -117,6 +193,6 @@ async def rename_guest(site: Site, guest_id: str, name: object) -> str:
     async with site.db.write() as conn:
         await guests.set_name(conn, guest_id, clean)
         for row in await photo_store.by_guest(conn, guest_id):
-            written += await _announce_change(conn, row, "photo.updated")
+            written += await announce_change(conn, row, "photo.updated")
     await site.announce(written)
     return clean

@@ -38,6 +38,7 @@ class Call:
     args: dict[str, Any]
     caller: Caller
     params: dict[str, str] = field(default_factory=dict)  # as sent, for flickr.test.echo
+    base_url: str = ""  # scheme://host of the request, for absolute file URLs
 
     @property
     def viewer(self) -> Viewer:

@@ -72,7 +72,8 @@ async def dispatch(site: Site, request: Request, params: dict[str, str]) -> Resu
         if exc.problem is None:
             raise ApiError(MISSING_ARGUMENT, f"Missing required argument: {exc.name}") from None
         raise ApiError(INVALID_ARGUMENT, f"Invalid argument {exc.name}: it {exc.problem}") from None
-    return await method.handler(Call(site, method, args, caller, params))
+    base_url = str(request.base_url).rstrip("/")
+    return await method.handler(Call(site, method, args, caller, params, base_url))
 
 
 async def endpoint(request: Request) -> Response:
@@ -81,6 +82,9 @@ async def endpoint(request: Request) -> Response:
         params = await read_params(request)
     except ApiError as error:
         return formats.render_error(error, "rest", None)
+    if "method_name" in request.path_params:
+        # /services/rest/NAME (the form the OpenAPI document describes): the path wins.
+        params["method"] = str(request.path_params["method_name"])
     fmt = params.get("format", "rest").strip() or "rest"
     if fmt not in formats.FORMATS:
         unknown = ApiError(FORMAT_NOT_FOUND, f'Format "{fmt[:40]}" not found')
