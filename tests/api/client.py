@@ -4,6 +4,7 @@ calls as a user."""
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -82,7 +83,7 @@ async def api_for(
     from tests import factories
 
     async with site.db.write() as conn:
-        owner = user or await factories.user(conn, "app-owner-" + str(id(http))[-6:])
+        owner = user or await factories.user(conn, "app-owner-" + secrets.token_hex(4))
         app = await apps.create(conn, int(owner["id"]), "tests")
         if user is None:
             return Api(http, app["api_key"], app["secret"])

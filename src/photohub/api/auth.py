@@ -7,8 +7,8 @@ from starlette.requests import Request
 
 from photohub.api.call import Caller
 from photohub.api.errors import INVALID_API_KEY, ApiError
+from photohub.api.keys import keys_of
 from photohub.site import Site
-from photohub.store import apps, users
 from photohub.web import identity
 
 EXPLORER_KEY = "explorer"
@@ -30,23 +30,21 @@ async def identify(request: Request, params: dict[str, str], site: Site) -> Call
     api_key = params.get("api_key", "").strip()
     if not api_key:
         raise ApiError(INVALID_API_KEY, "Invalid API Key (Key has invalid format)")
-    async with site.db.read() as conn:
-        app = await apps.by_api_key(conn, api_key)
-    if app is None:
+    app_id = await keys_of(site).app_id(api_key)
+    if app_id is None:
         raise ApiError(INVALID_API_KEY, "Invalid API Key (Key not found)")
-    return Caller(api_key=api_key, app_id=int(app["id"]))
+    return Caller(api_key=api_key, app_id=app_id)
 
 
 async def _explorer(request: Request, site: Site) -> Caller:
     """The API Explorer calls as the logged-in user, with the page's CSRF token in a
     header (which another site cannot send), so a page never holds a secret."""
-    who = identity.viewer(request, site)
+    who = await identity.current_viewer(request, site)
     try:
         identity.require_csrf(request, site, who)
     except Exception as exc:
         raise ApiError(INVALID_API_KEY, "Invalid API Key (the Explorer page expired)") from exc
-    if who.user_id is None:
+    user = await identity.current_user(request, site)
+    if user is None:
         return Caller(api_key=EXPLORER_KEY)
-    async with site.db.read() as conn:
-        user = await users.get(conn, who.user_id)
-    return Caller(api_key=EXPLORER_KEY, user=user, perms="delete" if user else "none")
+    return Caller(api_key=EXPLORER_KEY, user=user, perms="delete")
