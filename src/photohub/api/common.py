@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from photohub.api.args import NSID, Arg, Id, Integer, Text
 from photohub.api.call import Call
-from photohub.api.errors import ApiError
+from photohub.api.errors import INVALID_ARGUMENT, ApiError
 from photohub.api.photolist import EXTRAS_ARG
+from photohub.domain.errors import PhotohubError
+from photohub.domain.tags import TagError
 from photohub.store import photo_query, users
 
 MAX_PER_PAGE = 500  # Flickr's limit
@@ -55,3 +59,16 @@ async def visible_photo(conn: AsyncConnection, call: Call, photo_id: int) -> Row
     if row is None:
         raise ApiError(*PHOTO_NOT_FOUND)
     return row
+
+
+async def as_owner(call: Call, perms: str, action: Awaitable[object]) -> None:
+    """Run an owner-only action; missing and not-yours both answer error 1."""
+    call.require_user(perms)
+    try:
+        await action
+    except TagError as exc:
+        raise ApiError(2, exc.message) from None
+    except PhotohubError as exc:
+        if exc.status in (403, 404):
+            raise ApiError(*PHOTO_NOT_FOUND) from None
+        raise ApiError(INVALID_ARGUMENT, exc.message) from None

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
+from photohub.domain.geo import EARTH_RADIUS_KM, LatLonRange, circle_bbox
 from photohub.domain.privacy import PUBLIC, SAFE_SEARCH_LEVELS
 from photohub.store.schema import faves, group_photos, photo_tags, photos
 
@@ -108,3 +110,60 @@ def owners_in(user_ids: Sequence[int]) -> ColumnElement[bool]:
 
 def has_location(present: bool) -> ColumnElement[bool]:
     return photos.c.latitude.is_not(None) if present else photos.c.latitude.is_(None)
+
+
+def in_ranges(ranges: Sequence[LatLonRange]) -> ColumnElement[bool]:
+    """The photo's point lies in one of the plain lat/lon rectangles."""
+    return sa.or_(
+        sa.false(),
+        *(
+            sa.and_(
+                photos.c.latitude.between(r.min_lat, r.max_lat),
+                photos.c.longitude.between(r.min_lon, r.max_lon),
+            )
+            for r in ranges
+        ),
+    )
+
+
+def within_km(lat: float, lon: float, km: float) -> ColumnElement[bool]:
+    """Within ``km`` of (lat, lon): the circle's bounding ranges (domain.geo), then an
+    equirectangular distance in plain SQL arithmetic (SQLite has no trigonometry), at
+    the circle's own latitude. For Flickr's radii (at most 32 km) it is within 0.5% of
+    the great-circle distance except within a few km of a pole, where the ranges span
+    every longitude and only the latitude distance is checked."""
+    ranges = circle_bbox(lat, lon, km)
+    km_per_degree = EARTH_RADIUS_KM * math.pi / 180
+    scale = math.cos(math.radians(lat))
+    limit = (km / km_per_degree) ** 2
+    near = []
+    for r in ranges:
+        # On the far side of the antimeridian the centre is seen 360 degrees away.
+        centre = lon
+        if r.max_lon < lon - 180:
+            centre -= 360
+        elif r.min_lon > lon + 180:
+            centre += 360
+        dy = photos.c.latitude - lat
+        dx = (photos.c.longitude - centre) * (scale if abs(lat) < 89 else 0.0)
+        near.append(
+            sa.and_(
+                photos.c.latitude.between(r.min_lat, r.max_lat),
+                photos.c.longitude.between(r.min_lon, r.max_lon),
+                dy * dy + dx * dx <= limit,
+            )
+        )
+    return sa.or_(sa.false(), *near)
+
+
+def in_place(woe_id: int) -> ColumnElement[bool]:
+    """The photo's geotag lies in this place (a locality, region or country id)."""
+    return sa.or_(
+        photos.c.place_city == woe_id,
+        photos.c.place_region == woe_id,
+        photos.c.place_country == woe_id,
+    )
+
+
+def accuracy_at_least(level: int) -> ColumnElement[bool]:
+    return sa.func.coalesce(photos.c.accuracy, 16) >= level

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.sql.elements import ColumnElement
 
-from photohub.api.args import Arg, Choice, Date, Flag, Integer, Text
+from photohub.api.args import Arg, Choice, Date, Flag, Integer, Number, Text
 from photohub.api.call import Call
 from photohub.api.common import (
     EXTRAS,
@@ -19,16 +19,21 @@ from photohub.api.common import (
     find_user,
     visible_photo,
 )
-from photohub.api.errors import ApiError
+from photohub.api.errors import INVALID_ARGUMENT, ApiError
 from photohub.api.photoinfo import photo_info
 from photohub.api.photolist import page_result
 from photohub.api.registry import Result, registry
+from photohub.domain.geo import GeoError, bbox_ranges, parse_bbox, radius_km
 from photohub.domain.machinetags import TagQueryError, parse_machine_tags, parse_search_tags
+from photohub.places.gazetteer import decode_place_id
 from photohub.store import photo_filters as f
 from photohub.store import photo_query, photos_api
 from photohub.store.photo_query import SORT_NAMES
 from photohub.store.tags import machine_tag_condition, tag_condition
 from photohub.store.visibility import location_visible
+
+# Flickr: "Flickr will return at most the first 4,000 results for any given search query."
+MAX_RESULTS = 4000
 
 SEARCH_ERRORS = (
     (1, "Too many tags in ALL query: at most 20 tags with tag_mode=all."),
@@ -57,12 +62,54 @@ SEARCH_ARGS = (
     Arg("safe_search", Integer(1, 3), doc="1 safe, 2 moderate, 3 restricted."),
     Arg("content_type", Integer(1, 7), doc="1 photos, 2 screenshots, 3 other, 4-7 mixes."),
     Arg("has_geo", Flag(), doc="Only photos with (1) or without (0) a visible location."),
+    Arg("bbox", Text(200), doc="min_lon,min_lat,max_lon,max_lat (may cross the antimeridian)."),
+    Arg("lat", Number(-90, 90), doc="Centre of a radius search (with lon)."),
+    Arg("lon", Number(-180, 180), doc="Centre of a radius search (with lat)."),
+    Arg("radius", Number(0, 1000), doc="Radius of the search, at most 32 km / 20 mi (5 km)."),
+    Arg("radius_units", Choice(("km", "mi")), doc="km (default) or mi.", default="km"),
+    Arg("accuracy", Integer(1, 16), doc="Only locations at least this precise (1-16)."),
+    Arg("place_id", Text(40), doc="Only photos geotagged in this place (flickr.places.*)."),
+    Arg("woe_id", Integer(1, 2**31 - 1), doc="The same with a numeric place id."),
     Arg("group_id", Text(40), doc="Only photos in this group's pool."),
     EXTRAS,
     Arg("sort", Choice(SORT_NAMES), doc="Order of results.", default="date-posted-desc"),
     PAGE,
     PER_PAGE,
 )
+
+
+def geo_conditions(call: Call) -> list[ColumnElement[bool]]:
+    """bbox, radius and place filters. Each also requires the location to be visible to
+    the caller, so a search never reveals where a hidden location is."""
+    args = call.args
+    found: list[ColumnElement[bool]] = []
+    try:
+        if args["bbox"] is not None:
+            found.append(f.in_ranges(bbox_ranges(parse_bbox(args["bbox"]))))
+        if (args["lat"] is None) != (args["lon"] is None):
+            raise ApiError(INVALID_ARGUMENT, "Invalid argument: lat and lon go together.")
+        if args["lat"] is not None:
+            km = radius_km(args["radius"], args["radius_units"])
+            found.append(f.within_km(args["lat"], args["lon"], km))
+    except GeoError as exc:
+        # Every bad geo argument is 91 here, the bbox too: Flickr answers a bad bbox with 4,
+        # which photos.search also documents as "no permission to view this pool".
+        message = exc.message
+        if exc.code != INVALID_ARGUMENT:
+            message = f"Invalid argument {exc.argument}: {exc.message.lower()}"
+        raise ApiError(INVALID_ARGUMENT, message) from None
+    woe_id = args["woe_id"]
+    if args["place_id"] is not None:
+        woe_id = decode_place_id(args["place_id"].strip())
+        if woe_id is None:
+            raise ApiError(INVALID_ARGUMENT, "Invalid argument place_id: no such place.")
+    if woe_id is not None:
+        found.append(f.in_place(woe_id))
+    if args["accuracy"] is not None:
+        found.append(f.accuracy_at_least(args["accuracy"]))
+    if found:
+        found.append(location_visible(call.viewer))
+    return found
 
 
 def safe_search_level(call: Call, asked: int | None) -> int:
@@ -100,6 +147,7 @@ async def search_conditions(call: Call, conn: Any) -> list[ColumnElement[bool]]:
     if args["has_geo"] is not None:
         visible = location_visible(call.viewer)
         where.append(visible if args["has_geo"] else ~visible)
+    where += geo_conditions(call)
     if args["group_id"] is not None:
         group = await photos_api.group_by_nsid(conn, args["group_id"])
         if group is None:
@@ -118,7 +166,8 @@ async def search_conditions(call: Call, conn: Any) -> list[ColumnElement[bool]]:
 
 @registry.method(
     "flickr.photos.search",
-    "Return a list of photos matching some criteria, as far as the caller may see them.",
+    "Return a list of photos matching some criteria, as far as the caller may see them "
+    "(at most the first 4,000, as on Flickr).",
     args=SEARCH_ARGS,
     errors=SEARCH_ERRORS,
     perms="read",
@@ -134,6 +183,7 @@ async def search(call: Call) -> Result:
             sort=call.args["sort"],
             page=call.args["page"],
             per_page=call.args["per_page"],
+            cap=MAX_RESULTS,
         )
         tags = await photos_api.tags_for(conn, page.rows, call.args["extras"])
     return page_result(page, call.args["extras"], call.base_url, tags)
@@ -152,6 +202,7 @@ async def get_recent(call: Call) -> Result:
             [f.public(), f.not_hidden(), f.safety(1)],
             page=call.args["page"],
             per_page=call.args["per_page"],
+            cap=MAX_RESULTS,
         )
         tags = await photos_api.tags_for(conn, page.rows, call.args["extras"])
     return page_result(page, call.args["extras"], call.base_url, tags)

@@ -3,32 +3,17 @@ for anyone else the photo does not exist (error 1), as on Flickr."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
-
 from photohub.actions import photos as photo_actions
 from photohub.actions import tags as tag_actions
 from photohub.api.args import Arg, Flag, Integer, Text
 from photohub.api.call import Call
-from photohub.api.common import PHOTO_ID, PHOTO_NOT_FOUND
-from photohub.api.errors import INVALID_ARGUMENT, ApiError
+from photohub.api.common import PHOTO_ID, PHOTO_NOT_FOUND, as_owner
+from photohub.api.errors import ApiError
 from photohub.api.registry import Result, registry
 from photohub.domain.errors import PhotohubError
 from photohub.domain.photos import DESCRIPTION_MAX, TITLE_MAX
 from photohub.domain.privacy import visibility_from_flags
 from photohub.domain.tags import Tag, TagError, make_tags
-
-
-async def _as_owner(call: Call, perms: str, action: Awaitable[object]) -> None:
-    """Run an owner-only action; missing and not-yours both answer error 1."""
-    call.require_user(perms)
-    try:
-        await action
-    except TagError as exc:
-        raise ApiError(2, exc.message) from None
-    except PhotohubError as exc:
-        if exc.status in (403, 404):
-            raise ApiError(*PHOTO_NOT_FOUND) from None
-        raise ApiError(INVALID_ARGUMENT, exc.message) from None
 
 
 @registry.method(
@@ -39,7 +24,7 @@ async def _as_owner(call: Call, perms: str, action: Awaitable[object]) -> None:
     errors=(PHOTO_NOT_FOUND,),
 )
 async def delete(call: Call) -> Result:
-    await _as_owner(
+    await as_owner(
         call, "delete", photo_actions.delete(call.site, call.viewer, call.args["photo_id"])
     )
     return {}
@@ -60,7 +45,7 @@ async def set_meta(call: Call) -> Result:
     args = call.args
     if args["title"] is None and args["description"] is None:
         raise ApiError(91, "Invalid argument: give a title or a description (or both).")
-    await _as_owner(
+    await as_owner(
         call,
         "write",
         photo_actions.edit(
@@ -91,7 +76,7 @@ async def set_meta(call: Call) -> Result:
 async def set_perms(call: Call) -> Result:
     args = call.args
     visibility = visibility_from_flags(args["is_public"], args["is_friend"], args["is_family"])
-    await _as_owner(
+    await as_owner(
         call,
         "write",
         photo_actions.set_perms(call.site, call.viewer, args["photo_id"], visibility),
@@ -112,7 +97,7 @@ async def set_perms(call: Call) -> Result:
 )
 async def set_safety_level(call: Call) -> Result:
     args = call.args
-    await _as_owner(
+    await as_owner(
         call,
         "write",
         photo_actions.set_safety(
@@ -145,7 +130,7 @@ def make_tags_or_fail(call: Call) -> list[Tag]:
 )
 async def set_tags(call: Call) -> Result:
     tags = make_tags_or_fail(call)
-    await _as_owner(
+    await as_owner(
         call, "write", tag_actions.set_tags(call.site, call.viewer, call.args["photo_id"], tags)
     )
     return {}
@@ -160,7 +145,7 @@ async def set_tags(call: Call) -> Result:
 )
 async def add_tags(call: Call) -> Result:
     tags = make_tags_or_fail(call)
-    await _as_owner(
+    await as_owner(
         call, "write", tag_actions.add_tags(call.site, call.viewer, call.args["photo_id"], tags)
     )
     return {}

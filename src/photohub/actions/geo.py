@@ -1,0 +1,67 @@
+"""Geotags: set, remove, and who may see them. Setting a location names its places
+(the offline gazetteer, in a thread: its first use loads it) and takes the most private
+of the owner's default and the photo's current geo permission (DESIGN §6)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from photohub.actions.photos import announce_change, load_for
+from photohub.domain.privacy import Viewer, strictest_geo_perm
+from photohub.places import gazetteer
+from photohub.site import Site
+from photohub.store import photos as photo_store
+from photohub.store import users
+from photohub.store.db import utcnow
+
+
+async def set_location(
+    site: Site, viewer: Viewer, photo_id: int, lat: float, lon: float, accuracy: int
+) -> None:
+    places = await asyncio.to_thread(gazetteer.reverse, lat, lon)
+    async with site.db.write() as conn:
+        row = await load_for(conn, photo_id, viewer)
+        owner = None if row["user_id"] is None else await users.get(conn, int(row["user_id"]))
+        default = int(owner["default_geo_perm"]) if owner is not None else int(row["geo_perm"])
+        await photo_store.update(
+            conn,
+            photo_id,
+            latitude=lat,
+            longitude=lon,
+            accuracy=accuracy,
+            geo_perm=strictest_geo_perm(default, int(row["geo_perm"])),
+            place_city=places.city.woe_id if places.city else None,
+            place_region=places.region.woe_id if places.region else None,
+            place_country=places.country.woe_id if places.country else None,
+            updated_at=utcnow(),
+        )
+        updated = await photo_store.get(conn, photo_id)
+        assert updated is not None
+        written = await announce_change(conn, updated, "photo.updated")
+    await site.announce(written)
+
+
+async def remove_location(site: Site, viewer: Viewer, photo_id: int) -> None:
+    async with site.db.write() as conn:
+        await load_for(conn, photo_id, viewer)
+        await photo_store.update(
+            conn,
+            photo_id,
+            latitude=None,
+            longitude=None,
+            accuracy=None,
+            place_city=None,
+            place_region=None,
+            place_country=None,
+            updated_at=utcnow(),
+        )
+        updated = await photo_store.get(conn, photo_id)
+        assert updated is not None
+        written = await announce_change(conn, updated, "photo.updated")
+    await site.announce(written)
+
+
+async def set_geo_perm(site: Site, viewer: Viewer, photo_id: int, geo_perm: int) -> None:
+    async with site.db.write() as conn:
+        await load_for(conn, photo_id, viewer)
+        await photo_store.update(conn, photo_id, geo_perm=geo_perm, updated_at=utcnow())
