@@ -8,15 +8,18 @@ from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Mount, Route
 
-from photohub.api import rest
+from photohub.api import openapi, rest, upload
 from photohub.config import Settings, from_env
 from photohub.domain.errors import PhotohubError
 from photohub.site import Site
-from photohub.web import admin, api, files, pages
+from photohub.web import accounts, admin, api, explorer, files, identity, pages
+from photohub.web import apps as app_pages
+from photohub.web import oauth as oauth_pages
 from photohub.web.render import STATIC, error_response
 
 log = logging.getLogger("photohub")
@@ -35,6 +38,11 @@ routes = [
     Route("/admin", pages.admin),
     Route("/admin/login", pages.admin_login, methods=["GET", "POST"]),
     Route("/admin/logout", pages.admin_logout, methods=["POST"]),
+    Route("/signup", accounts.signup, methods=["GET", "POST"]),
+    Route("/login", accounts.login, methods=["GET", "POST"]),
+    Route("/logout", accounts.logout, methods=["POST"]),
+    Route("/account", accounts.account, methods=["GET", "POST"]),
+    Route("/account/buddyicon", accounts.buddyicon_upload, methods=["POST"]),
     # JSON for the pages
     Route("/api/state", api.state),
     Route("/api/wall", api.wall),
@@ -50,9 +58,23 @@ routes = [
     # The Flickr-compatible API
     Route("/services/rest", rest.endpoint, methods=["GET", "POST"]),
     Route("/services/rest/", rest.endpoint, methods=["GET", "POST"]),
+    Route("/services/rest/{method_name:str}", rest.endpoint, methods=["GET", "POST"]),
+    Route("/services/upload", upload.upload, methods=["POST"]),
+    Route("/services/upload/", upload.upload, methods=["POST"]),
+    Route("/services/replace", upload.replace, methods=["POST"]),
+    Route("/services/replace/", upload.replace, methods=["POST"]),
+    Route("/services/api/openapi.json", openapi.endpoint),
+    Route("/services/api/explorer", explorer.index),
+    Route("/services/api/explorer/{method_name:str}", explorer.method),
+    # OAuth 1.0a (docs/oauth.md) and app registration
+    Route("/services/oauth/request_token", oauth_pages.request_token, methods=["GET", "POST"]),
+    Route("/services/oauth/authorize", oauth_pages.authorize, methods=["GET", "POST"]),
+    Route("/services/oauth/access_token", oauth_pages.access_token, methods=["GET", "POST"]),
+    Route("/services/apps", app_pages.apps_page, methods=["GET", "POST"]),
     # Live events (SSE) and files
     Route("/live", api.live),
     Route("/media/{name:str}", files.rendition),
+    Route("/buddyicons/{name:str}", accounts.buddyicon),
     Mount("/static", files.VersionedStatic(directory=str(STATIC)), name="static"),
     Route("/healthz", healthz),
 ]
@@ -102,6 +124,8 @@ def create_app(
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
+        # Resolves the login session first, so every handler knows the account.
+        middleware=[Middleware(identity.SessionMiddleware)],
         exception_handlers={
             PhotohubError: _photohub_error,
             HTTPException: _http_error,

@@ -202,3 +202,97 @@ def admin_token(reset: bool, data_dir: Path | None = None) -> None:
         return await site.reset_admin_token() if reset else site.admin_token
 
     click.echo(_with_site(_settings(data_dir), act))
+
+
+@admin.command("create-user")
+@click.argument("username")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="The account's password (asked for when not given; a password given here is "
+    "visible to other users of this machine in the process list).",
+)
+@click.option("--realname", default="", help="The person's or institution's real name.")
+@click.option(
+    "--institution",
+    is_flag=True,
+    help="A Flickr Commons institution (a museum, library or archive sharing its collection).",
+)
+@data_dir_option
+def admin_create_user(
+    username: str,
+    password: str,
+    realname: str,
+    institution: bool,
+    data_dir: Path | None = None,
+) -> None:
+    """Create an account (people can also sign up at /signup)."""
+    from photohub.actions import accounts
+
+    async def act(site: Site) -> accounts.SignedUp:
+        return await accounts.signup(
+            site,
+            username=username,
+            password=password,
+            realname=realname,
+            is_institution=institution,
+        )
+
+    try:
+        accounts.check_username(username)
+        accounts.check_realname(realname)
+        accounts.check_new_password(password)
+        done = _with_site(_settings(data_dir), act)
+    except accounts.AccountError as exc:
+        raise click.ClickException(exc.message) from exc
+    kind = "institution" if institution else "user"
+    click.echo(f"created {kind} {done.user['username']} ({done.user['nsid']})")
+
+
+@admin.command("create-token")
+@click.argument("username")
+@click.option(
+    "--perms",
+    type=click.Choice(["read", "write", "delete"]),
+    default="read",
+    show_default=True,
+    help="What the token may do.",
+)
+@click.option(
+    "--app",
+    "app_name",
+    default="photohub CLI",
+    show_default=True,
+    help="The user's app to issue it for (created if they have none of that name).",
+)
+@data_dir_option
+def admin_create_token(
+    username: str, perms: str, app_name: str, data_dir: Path | None = None
+) -> None:
+    """Make an OAuth access token for a user, to sign API calls from scripts.
+
+    Prints api_key, api_secret, oauth_token, oauth_token_secret, perms and user_nsid as
+    NAME=value lines (docs/oauth.md shows how to sign with them)."""
+    from photohub.actions.oauth import Credentials, create_token
+    from photohub.domain.errors import PhotohubError
+
+    async def act(site: Site) -> Credentials:
+        return await create_token(site, username, perms=perms, app_name=app_name)
+
+    try:
+        made = _with_site(_settings(data_dir), act)
+    except PhotohubError as exc:
+        raise click.ClickException(exc.message) from exc
+    for name, value in (
+        ("api_key", made.api_key),
+        ("api_secret", made.api_secret),
+        ("oauth_token", made.oauth_token),
+        ("oauth_token_secret", made.oauth_token_secret),
+        ("perms", made.perms),
+        ("user_nsid", made.user_nsid),
+    ):
+        click.echo(f"{name}={value}")
+    if made.app_created:
+        click.echo(f"(created the app {made.app_name!r} for {made.username})", err=True)

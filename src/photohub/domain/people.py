@@ -40,3 +40,13 @@ def check_username(username: str) -> str | None:
             "and underscores, and starts with a letter or a digit."
         )
     return None
+
+
+REALNAME_MAX = 100  # users.realname
+BUDDYICON_SIZE = 48  # Flickr's buddy icons are 48x48 pixels
+DEFAULT_BUDDYICON = "/static/buddyicon.jpg"
+
+
+def buddyicon_url(buddyicon: str | None) -> str:
+    """The path of an account's buddy icon (``users.buddyicon``), or of the default one."""
+    return f"/buddyicons/{buddyicon}" if buddyicon else DEFAULT_BUDDYICON

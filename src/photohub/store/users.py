@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 import sqlalchemy as sa
@@ -10,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from photohub.domain.people import id_from_nsid, nsid_for, username_key
 from photohub.store.db import utcnow
-from photohub.store.schema import users
+from photohub.store.schema import photos, users
 
 
 async def create(
@@ -21,7 +22,7 @@ async def create(
     result = await conn.execute(
         users.insert()
         .values(
-            nsid="pending:" + username_key(username)[:60],
+            nsid="pending:" + secrets.token_hex(8),  # unique until the id is known
             username=username.strip(),
             username_key=username_key(username),
             password_hash=password_hash,
@@ -60,3 +61,22 @@ async def many(conn: AsyncConnection, user_ids: set[int]) -> dict[int, RowMappin
         return {}
     rows = await conn.execute(sa.select(users).where(users.c.id.in_(sorted(user_ids))))
     return {int(r["id"]): r for r in rows.mappings()}
+
+
+async def by_guest(conn: AsyncConnection, guest_id: str) -> RowMapping | None:
+    """The account that claimed this guest identity, if any."""
+    query = sa.select(users).where(users.c.guest_id == guest_id)
+    return (await conn.execute(query)).mappings().first()
+
+
+async def claim_guest(conn: AsyncConnection, user_id: int, guest_id: str) -> int:
+    """Make a guest identity's photos the account's: record the claim (unique, so one
+    guest identity goes to one account) and give the account every photo of that guest
+    not owned yet. Returns how many photos it got. Call inside the sign-up transaction."""
+    await conn.execute(users.update().where(users.c.id == user_id).values(guest_id=guest_id))
+    result = await conn.execute(
+        photos.update()
+        .where(photos.c.guest_id == guest_id, photos.c.user_id.is_(None))
+        .values(user_id=user_id)
+    )
+    return int(result.rowcount)

@@ -109,10 +109,18 @@ async def create_photo(request: Request) -> Response:
     form = await read_form(request, site.settings.max_upload_bytes)
     try:
         path = await save_file(site, form)
-        fields = {k: form.get(k) for k in ("title", "description", "name")}
+        title, description, name = (form.get(k) for k in ("title", "description", "name"))
     finally:
         await form.close()
-    view = await uploads.store_upload(site, who.guest_id, path, **fields)
+    view = await uploads.store_upload(
+        site,
+        who.guest_id,
+        path,
+        title=title,
+        description=description,
+        name=name,
+        user_id=who.user_id,
+    )
     return ok(201, photo=view)
 
 

@@ -1,8 +1,15 @@
-"""Who is asking: the guest cookie, the host's admin cookie, and CSRF tokens.
+"""Who is asking: the guest cookie, the host's admin cookie, the account's session
+cookie, and CSRF tokens.
 
 A guest gets a random identity in a signed, HttpOnly cookie on the first page visit:
 never an id in a URL or in localStorage, which anyone could copy. CSRF tokens are an
 HMAC of the identity, so they need no storage and die with the cookie.
+
+An account's session is a random token in the ``photohub_session`` cookie; only its hash
+is in the database (``store/sessions.py``). Finding the account takes a database read,
+so it is resolved once per request, asynchronously, by :func:`current_viewer` (or up
+front by :class:`SessionMiddleware` for every request carrying the cookie) and kept in
+the request's scope; the synchronous :func:`viewer` then returns the same answer.
 """
 
 from __future__ import annotations
@@ -12,24 +19,31 @@ import hmac
 import secrets
 
 from itsdangerous import BadSignature, Signer, TimestampSigner
-from starlette.requests import Request
+from sqlalchemy.engine import RowMapping
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from photohub.domain.errors import Forbidden
 from photohub.domain.privacy import Viewer
 from photohub.site import Site
+from photohub.store import sessions
 
 GUEST_COOKIE = "photohub_guest"
 ADMIN_COOKIE = "photohub_admin"
+SESSION_COOKIE = "photohub_session"
 GUEST_MAX_AGE = 400 * 24 * 3600  # browsers cap cookie lifetimes at 400 days
 ADMIN_MAX_AGE = 7 * 24 * 3600
+SESSION_MAX_AGE = sessions.SESSION_DAYS * 24 * 3600
+# Where the resolved account is kept for the rest of the request (in its ASGI scope).
+_SCOPE_KEY = "photohub.account"
 
 
 def _signer(site: Site, purpose: str) -> Signer:
     return Signer(site.secret_key, salt=f"photohub.{purpose}")
 
 
-def guest_id(request: Request, site: Site) -> str | None:
+def guest_id(request: HTTPConnection, site: Site) -> str | None:
     """The guest id from a valid cookie; None when missing or forged."""
     raw = request.cookies.get(GUEST_COOKIE)
     if not raw:
@@ -41,7 +55,7 @@ def guest_id(request: Request, site: Site) -> str | None:
     return value if len(value) == 32 and value.isalnum() else None
 
 
-def is_admin(request: Request, site: Site) -> bool:
+def is_admin(request: HTTPConnection, site: Site) -> bool:
     raw = request.cookies.get(ADMIN_COOKIE)
     if not raw:
         return False
@@ -58,12 +72,90 @@ def _token_digest(site: Site) -> str:
     return hashlib.sha256(site.admin_token.encode()).hexdigest()[:32]
 
 
-def viewer(request: Request, site: Site) -> Viewer:
-    return Viewer(guest_id=guest_id(request, site), is_admin=is_admin(request, site))
+def session_token(request: HTTPConnection) -> str | None:
+    return request.cookies.get(SESSION_COOKIE) or None
+
+
+def _resolved(request: HTTPConnection) -> tuple[RowMapping | None] | None:
+    found: tuple[RowMapping | None] | None = request.scope.get(_SCOPE_KEY)
+    return found
+
+
+async def current_user(request: HTTPConnection, site: Site) -> RowMapping | None:
+    """The logged-in account (its ``users`` row), or None; one read per request."""
+    found = _resolved(request)
+    if found is None:
+        user: RowMapping | None = None
+        token = session_token(request)
+        if token is not None:
+            async with site.db.read() as conn:
+                user = await sessions.user_for(conn, token)
+        found = (user,)
+        request.scope[_SCOPE_KEY] = found
+    return found[0]
+
+
+async def current_viewer(request: HTTPConnection, site: Site) -> Viewer:
+    """Who is asking, with the logged-in account: the one to use for CSRF and privacy."""
+    await current_user(request, site)
+    return viewer(request, site)
+
+
+def viewer(request: HTTPConnection, site: Site) -> Viewer:
+    """Who is asking, without a database read. The account is included once it was
+    resolved for this request (always, behind :class:`SessionMiddleware`)."""
+    found = _resolved(request)
+    user = None if found is None else found[0]
+    return Viewer(
+        guest_id=guest_id(request, site),
+        is_admin=is_admin(request, site),
+        user_id=None if user is None else int(user["id"]),
+    )
+
+
+def forget_account(request: HTTPConnection) -> None:
+    """Drop what this request resolved (after logging in or out within it)."""
+    request.scope.pop(_SCOPE_KEY, None)
+
+
+class SessionMiddleware:
+    """Resolves the session of every request that carries the cookie, before routing, so
+    that code asking the synchronous :func:`viewer` sees the account too. Requests
+    without the cookie (guests, the wall) cost nothing; static files are skipped."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket") and not scope["path"].startswith(
+            ("/static/", "/healthz")
+        ):
+            connection = HTTPConnection(scope)
+            if session_token(connection) is not None:
+                await current_user(connection, scope["app"].state.site)
+        await self.app(scope, receive, send)
 
 
 def _secure(request: Request) -> bool:
     return request.url.scheme == "https"
+
+
+def set_session_cookie(request: Request, response: Response, token: str) -> None:
+    """The raw random token: it needs no signature, and the database holds only its hash.
+    SameSite=Lax, not Strict, so that following a link here (an app sending its user to
+    the OAuth authorisation page) arrives logged in."""
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=SESSION_MAX_AGE,
+        httponly=True,
+        samesite="lax",
+        secure=_secure(request),
+    )
+
+
+def clear_session_cookie(request: Request, response: Response) -> None:
+    response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="lax", secure=_secure(request))
 
 
 def new_guest_id() -> str:
@@ -100,7 +192,12 @@ def check_admin_token(site: Site, token: str) -> bool:
 
 
 def csrf_token(site: Site, who: Viewer) -> str:
+    """Bound to the guest, the host flag and the account: a token from before a login
+    is no good after it. (Without an account the subject is what it always was, so open
+    guest pages keep working across an upgrade.)"""
     subject = f"{who.guest_id or '-'}|{int(who.is_admin)}"
+    if who.user_id is not None:
+        subject += f"|u{who.user_id}"
     mac = hmac.new(site.secret_key.encode(), b"csrf|" + subject.encode(), hashlib.sha256)
     return mac.hexdigest()[:40]
 

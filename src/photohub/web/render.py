@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import secrets
 from functools import cache
@@ -66,12 +67,12 @@ async def page(
     """Render ``<name>.html`` with what every page needs. Gives the browser a guest
     identity on its first visit."""
     site = site_of(request)
-    who = identity.viewer(request, site)
+    who = await identity.current_viewer(request, site)
     new_guest: str | None = None
     if guest_cookie and who.guest_id is None:
         # Decide the id now so the CSRF token in this page matches the cookie.
         new_guest = identity.new_guest_id()
-        who = type(who)(guest_id=new_guest, is_admin=who.is_admin)
+        who = dataclasses.replace(who, guest_id=new_guest)
     guest_name = ""
     if who.guest_id and new_guest is None:
         guest_name = await site.guest_name(who.guest_id)
@@ -83,6 +84,7 @@ async def page(
         "state": (await site.host_state()).as_dict(),
         "guest_name": guest_name,
         "is_admin": who.is_admin,
+        "account": await identity.current_user(request, site),
         "upload_url": public_base(request, site) + "/upload",
         "max_upload_bytes": site.settings.max_upload_bytes,
         "static": static_url,
