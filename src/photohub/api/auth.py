@@ -16,7 +16,11 @@ EXPLORER_KEY = "explorer"
 
 def is_signed(request: Request, params: dict[str, str]) -> bool:
     header = request.headers.get("authorization", "")
-    return "oauth_signature" in params or header[:6].lower() == "oauth "
+    # An OAuth protocol parameter makes it a signed call: one without its signature is
+    # error 97. (``oauth_token`` alone is also flickr.auth.oauth.checkToken's argument.)
+    if header[:6].lower() == "oauth ":
+        return True
+    return any(name.startswith("oauth_") and name != "oauth_token" for name in params)
 
 
 async def identify(request: Request, params: dict[str, str], site: Site) -> Caller:

@@ -47,3 +47,19 @@ async def by_api_key(conn: AsyncConnection, api_key: str) -> RowMapping | None:
 async def of_user(conn: AsyncConnection, user_id: int) -> list[RowMapping]:
     query = sa.select(apps).where(apps.c.user_id == user_id).order_by(apps.c.id)
     return list((await conn.execute(query)).mappings())
+
+
+async def by_name(conn: AsyncConnection, user_id: int, name: str) -> RowMapping | None:
+    """The user's first app called ``name`` (names are not unique; the oldest wins)."""
+    query = (
+        sa.select(apps)
+        .where(apps.c.user_id == user_id, apps.c.name == name)
+        .order_by(apps.c.id)
+        .limit(1)
+    )
+    return (await conn.execute(query)).mappings().first()
+
+
+async def count_of_user(conn: AsyncConnection, user_id: int) -> int:
+    query = sa.select(sa.func.count()).select_from(apps).where(apps.c.user_id == user_id)
+    return int(await conn.scalar(query) or 0)
