@@ -30,10 +30,12 @@ def size_words(size: int) -> str:
     return f"{max(1, round(size / 1024))} KB"
 
 
-async def read_form(request: Request, limit: int) -> FormData:
+async def read_form(request: Request, limit: int, *, max_fields: int = 20) -> FormData:
     """Parse a multipart form, refusing at once a body larger than ``limit`` + slack:
     by its Content-Length when given, else by counting bytes as they arrive (the
-    body is never held whole in memory; Starlette spools file parts to disk)."""
+    body is never held whole in memory; Starlette spools file parts to disk).
+    ``max_fields``: text fields accepted besides the one file (Flickr's upload API sends
+    up to ten of its own plus the OAuth parameters)."""
     ceiling = limit + FORM_SLACK
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > ceiling:
@@ -52,7 +54,7 @@ async def read_form(request: Request, limit: int) -> FormData:
 
     limited = Request(request.scope, counted)
     try:
-        return await limited.form(max_files=1, max_fields=20, max_part_size=64 * 1024)
+        return await limited.form(max_files=1, max_fields=max_fields, max_part_size=64 * 1024)
     except TooLarge:
         raise
     except Exception as exc:  # malformed multipart from a broken client

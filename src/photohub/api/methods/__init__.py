@@ -1,6 +1,41 @@
 """Every API method, one module per Flickr namespace; importing this registers them all."""
 
-from photohub.api.methods import photos, photos_edit, reflection, test
+from photohub.api.methods import (
+    auth,
+    commons,
+    contacts,
+    favorites,
+    geo,
+    groups,
+    groups_pools,
+    people,
+    photos,
+    photos_edit,
+    photos_people,
+    photosets,
+    places,
+    reflection,
+    test,
+    upload,
+)
 from photohub.api.registry import registry
 
-__all__ = ["photos", "photos_edit", "reflection", "registry", "test"]
+__all__ = [
+    "auth",
+    "commons",
+    "contacts",
+    "favorites",
+    "geo",
+    "groups",
+    "groups_pools",
+    "people",
+    "photos",
+    "photos_edit",
+    "photos_people",
+    "photosets",
+    "places",
+    "reflection",
+    "registry",
+    "test",
+    "upload",
+]
