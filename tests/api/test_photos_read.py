@@ -182,3 +182,22 @@ async def test_xml_is_the_default_format(site: Site, client: httpx.AsyncClient) 
     assert '<rsp stat="ok">' in response.text
     assert f'<photo id="{photo_id}"' in response.text
     assert 'title="&lt;b&gt;&amp;&lt;/b&gt;"' in response.text
+
+
+async def test_searches_serve_at_most_the_first_results_like_flickr(
+    site: Site, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from photohub.api.methods import photos as photo_methods
+
+    monkeypatch.setattr(photo_methods, "MAX_RESULTS", 5)  # Flickr's is 4,000
+    async with site.db.write() as conn:
+        alice = await factories.user(conn, "alice")
+        made = [await factories.photo(conn, alice, tags="many") for _ in range(7)]
+    api = await api_for(site, client)
+    first = await api.ok("flickr.photos.search", tags="many", per_page=2)
+    assert (first["photos"]["total"], first["photos"]["pages"]) == (5, 3)
+    assert ids(first) == set(made[-2:])
+    third = await api.ok("flickr.photos.search", tags="many", per_page=2, page=3)
+    assert ids(third) == {made[-5]}  # the 5th newest: the last one served
+    beyond = await api.ok("flickr.photos.search", tags="many", per_page=2, page=4)
+    assert ids(beyond) == set()

@@ -156,13 +156,16 @@ def within_km(lat: float, lon: float, km: float) -> ColumnElement[bool]:
     return sa.or_(sa.false(), *near)
 
 
-def in_place(woe_id: int) -> ColumnElement[bool]:
-    """The photo's geotag lies in this place (a locality, region or country id)."""
-    return sa.or_(
-        photos.c.place_city == woe_id,
-        photos.c.place_region == woe_id,
-        photos.c.place_country == woe_id,
-    )
+PLACE_COLUMNS = {
+    "locality": photos.c.place_city,
+    "region": photos.c.place_region,
+    "country": photos.c.place_country,
+}
+
+
+def in_place(woe_id: int, place_type: str) -> ColumnElement[bool]:
+    """The photo's geotag lies in this place (one indexed column per place type)."""
+    return PLACE_COLUMNS[place_type] == woe_id
 
 
 def accuracy_at_least(level: int) -> ColumnElement[bool]:

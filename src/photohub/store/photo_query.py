@@ -13,12 +13,13 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from photohub.domain.privacy import Viewer
 from photohub.store.schema import guests, photos, users
-from photohub.store.visibility import location_visible, photo_visible
+from photohub.store.visibility import location_admitted, photo_visible
 
 # Flickr's sort names. "interestingness" is views here (photohub has no other signal yet).
+# Ids follow upload order, so the date posted is the id: the primary key orders it.
 SORTS: dict[str, tuple[ColumnElement[object], ...]] = {
-    "date-posted-desc": (photos.c.created_at.desc(), photos.c.id.desc()),
-    "date-posted-asc": (photos.c.created_at.asc(), photos.c.id.asc()),
+    "date-posted-desc": (photos.c.id.desc(),),
+    "date-posted-asc": (photos.c.id.asc(),),
     "date-taken-desc": (photos.c.taken_at.desc(), photos.c.id.desc()),
     "date-taken-asc": (photos.c.taken_at.asc(), photos.c.id.asc()),
     "interestingness-desc": (photos.c.views.desc(), photos.c.id.desc()),
@@ -51,7 +52,7 @@ def listing(viewer: Viewer) -> sa.Select[tuple[object, ...]]:
         users.c.realname.label("owner_realname"),
         users.c.buddyicon.label("owner_buddyicon"),
         sa.func.coalesce(guests.c.name, "").label("guest_name"),
-        location_visible(viewer).label("geo_ok"),
+        location_admitted(viewer).label("geo_ok"),
     ).select_from(
         photos.outerjoin(users, photos.c.user_id == users.c.id).outerjoin(
             guests, photos.c.guest_id == guests.c.id
@@ -69,18 +70,43 @@ async def page_of(
     per_page: int = 100,
     order: Sequence[ColumnElement[object]] | None = None,
     join: sa.FromClause | None = None,
+    cap: int | None = None,
 ) -> Page:
-    """One page of the photos the viewer may see among those matching ``conditions``."""
-    where = [photo_visible(viewer), *conditions]
-    query = listing(viewer)
-    counter = sa.select(sa.func.count()).select_from(photos)
-    if join is not None:
-        query = query.join(join)
-        counter = counter.join(join)
-    total = int(await conn.scalar(counter.where(*where)) or 0)
-    ordered = query.where(*where).order_by(*(order if order is not None else SORTS[sort]))
-    rows = await conn.execute(ordered.limit(per_page).offset((page - 1) * per_page))
-    return Page(list(rows.mappings()), total, page, per_page)
+    """One page of the photos the viewer may see among those matching ``conditions``.
+
+    Ids are found first (narrow rows, sorted cheaply), then only the page's rows are read
+    whole. With ``cap``, at most that many matches are served and counted (Flickr's
+    searches return "at most the first 4,000 results"): one ordered pass over the ids
+    gives both the total and the page, and a broad query costs no full count."""
+    matches = (
+        sa.select(photos.c.id)
+        .select_from(photos if join is None else photos.join(join))
+        .where(photo_visible(viewer), *conditions)
+        .order_by(*(order if order is not None else SORTS[sort]))
+    )
+    offset = (page - 1) * per_page
+    if cap is not None:
+        found = [int(v) for v in (await conn.execute(matches.limit(cap))).scalars()]
+        total, ids = len(found), found[offset : offset + per_page]
+    else:
+        total = await _count(conn, matches.order_by(None))
+        window = matches.limit(per_page).offset(offset)
+        ids = [int(v) for v in (await conn.execute(window)).scalars()]
+    return Page(await _rows(conn, viewer, ids), total, page, per_page)
+
+
+async def _rows(conn: AsyncConnection, viewer: Viewer, ids: Sequence[int]) -> list[RowMapping]:
+    """The listing rows of ``ids``, in that order."""
+    if not ids:
+        return []
+    rows = await conn.execute(listing(viewer).where(photos.c.id.in_(list(ids))))
+    by_id = {int(row["id"]): row for row in rows.mappings()}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+async def _count(conn: AsyncConnection, matches: sa.Select[tuple[object]]) -> int:
+    counted = sa.select(sa.func.count()).select_from(matches.subquery())
+    return int(await conn.scalar(counted) or 0)
 
 
 async def one(conn: AsyncConnection, viewer: Viewer, photo_id: int) -> RowMapping | None:

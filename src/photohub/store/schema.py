@@ -68,6 +68,11 @@ photos = sa.Table(
     sa.Column("created_at", Stamp, nullable=False),
     sa.Column("updated_at", Stamp, nullable=False),
     sa.Index("ix_photos_wall", "state", "approved", "id"),
+    # Searches: newest first, a user's photos, dates taken, points in boxes.
+    sa.Index("ix_photos_created", "created_at", "id"),
+    sa.Index("ix_photos_user_created", "user_id", "created_at"),
+    sa.Index("ix_photos_taken", "taken_at"),
+    sa.Index("ix_photos_point", "latitude", "longitude"),
     sqlite_autoincrement=True,
 )
 

@@ -8,6 +8,8 @@ contact list which relation applies. Tests check both forms agree on every case.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
@@ -25,20 +27,22 @@ CONTACT = Relation(is_contact=True)
 FRIEND = Relation(is_contact=True, is_friend=True)
 FAMILY = Relation(is_contact=True, is_family=True)
 
-
-def _admitted(column: ColumnElement[str], relation: Relation) -> ColumnElement[bool]:
-    return column.in_(sorted(visible_to(relation)))
+Admits = Callable[[Relation], ColumnElement[bool]]
 
 
-def _geo_visibility() -> ColumnElement[str]:
-    """photos.geo_perm as the visibility it names (the domain's table, in SQL)."""
-    whens = [(photos.c.geo_perm == perm, vis) for perm, vis in GEO_PERM_VISIBILITY.items()]
-    return sa.case(*whens, else_="private")
+def _photo_admits(relation: Relation) -> ColumnElement[bool]:
+    return photos.c.visibility.in_(sorted(visible_to(relation)))
 
 
-def _seen(column: ColumnElement[str], user_id: int | None) -> ColumnElement[bool]:
-    """``column`` (a visibility) admits the viewer: public, own, or by the owner's marks."""
-    public = _admitted(column, STRANGER)
+def _location_admits(relation: Relation) -> ColumnElement[bool]:
+    """The geo permissions (domain table GEO_PERM_VISIBILITY) this relation may see."""
+    seen = visible_to(relation)
+    return photos.c.geo_perm.in_(sorted(p for p, v in GEO_PERM_VISIBILITY.items() if v in seen))
+
+
+def _seen(admits: Admits, user_id: int | None) -> ColumnElement[bool]:
+    """``admits`` holds for the viewer: as anyone, as the owner, or by the owner's marks."""
+    public = admits(STRANGER)
     if user_id is None:
         return public
     mark = contacts.alias("viewer_mark")
@@ -49,9 +53,9 @@ def _seen(column: ColumnElement[str], user_id: int | None) -> ColumnElement[bool
             mark.c.user_id == photos.c.user_id,
             mark.c.contact_id == user_id,
             sa.or_(
-                _admitted(column, CONTACT),
-                sa.and_(mark.c.is_friend.is_(True), _admitted(column, FRIEND)),
-                sa.and_(mark.c.is_family.is_(True), _admitted(column, FAMILY)),
+                admits(CONTACT),
+                sa.and_(mark.c.is_friend.is_(True), admits(FRIEND)),
+                sa.and_(mark.c.is_family.is_(True), admits(FAMILY)),
             ),
         )
         .exists()
@@ -65,21 +69,23 @@ def photo_visible(viewer: Viewer) -> ColumnElement[bool]:
     shown = sa.and_(
         photos.c.state == "ready",
         photos.c.approved.is_(True),
-        _seen(photos.c.visibility, viewer.user_id),
+        _seen(_photo_admits, viewer.user_id),
     )
     if viewer.user_id is None:
         return shown
     return sa.or_(photos.c.user_id == viewer.user_id, shown)
 
 
+def location_admitted(viewer: Viewer) -> ColumnElement[bool]:
+    """The photo has a location its geo permission lets the viewer see. Alone it says
+    nothing of the photo itself: use it beside ``photo_visible`` (as every listing is)."""
+    return sa.and_(photos.c.latitude.is_not(None), _seen(_location_admits, viewer.user_id))
+
+
 def location_visible(viewer: Viewer) -> ColumnElement[bool]:
-    """The viewer may see the photo's location (used for has_geo, bbox, radius and place
-    searches, so that a search never reveals where a hidden location is)."""
-    return sa.and_(
-        photos.c.latitude.is_not(None),
-        photo_visible(viewer),
-        _seen(_geo_visibility(), viewer.user_id),
-    )
+    """The viewer may see the photo and its location (used for has_geo, bbox, radius and
+    place searches, so that a search never reveals where a hidden location is)."""
+    return sa.and_(photo_visible(viewer), location_admitted(viewer))
 
 
 async def relation(conn: AsyncConnection, viewer: Viewer, owner_id: int | None) -> Relation:

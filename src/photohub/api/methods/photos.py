@@ -25,12 +25,13 @@ from photohub.api.photolist import page_result
 from photohub.api.registry import Result, registry
 from photohub.domain.geo import GeoError, bbox_ranges, parse_bbox, radius_km
 from photohub.domain.machinetags import TagQueryError, parse_machine_tags, parse_search_tags
+from photohub.places import gazetteer
 from photohub.places.gazetteer import decode_place_id
 from photohub.store import photo_filters as f
 from photohub.store import photo_query, photos_api
 from photohub.store.photo_query import SORT_NAMES
 from photohub.store.tags import machine_tag_condition, tag_condition
-from photohub.store.visibility import location_visible
+from photohub.store.visibility import location_admitted
 
 # Flickr: "Flickr will return at most the first 4,000 results for any given search query."
 MAX_RESULTS = 4000
@@ -104,11 +105,14 @@ def geo_conditions(call: Call) -> list[ColumnElement[bool]]:
         if woe_id is None:
             raise ApiError(INVALID_ARGUMENT, "Invalid argument place_id: no such place.")
     if woe_id is not None:
-        found.append(f.in_place(woe_id))
+        place = gazetteer.get(woe_id)
+        if place is None:
+            raise ApiError(INVALID_ARGUMENT, "Invalid argument place_id: no such place.")
+        found.append(f.in_place(woe_id, place.place_type))
     if args["accuracy"] is not None:
         found.append(f.accuracy_at_least(args["accuracy"]))
     if found:
-        found.append(location_visible(call.viewer))
+        found.append(location_admitted(call.viewer))
     return found
 
 
@@ -145,8 +149,8 @@ async def search_conditions(call: Call, conn: Any) -> list[ColumnElement[bool]]:
     if args["content_type"] is not None:
         where.append(f.content_type(args["content_type"]))
     if args["has_geo"] is not None:
-        visible = location_visible(call.viewer)
-        where.append(visible if args["has_geo"] else ~visible)
+        located = location_admitted(call.viewer)
+        where.append(located if args["has_geo"] else ~located)
     where += geo_conditions(call)
     if args["group_id"] is not None:
         group = await photos_api.group_by_nsid(conn, args["group_id"])
