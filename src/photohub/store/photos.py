@@ -10,10 +10,14 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from photohub.domain.privacy import PUBLIC
-from photohub.store.schema import guests, photos
+from photohub.store.schema import guests, photos, users
 
-_with_author = sa.select(photos, sa.func.coalesce(guests.c.name, "").label("author")).select_from(
-    photos.outerjoin(guests, photos.c.guest_id == guests.c.id)
+# The name shown with a photo: the guest's chosen name, else the account's username.
+_author = sa.func.coalesce(sa.func.nullif(guests.c.name, ""), users.c.username, "")
+_with_author = sa.select(photos, _author.label("author")).select_from(
+    photos.outerjoin(guests, photos.c.guest_id == guests.c.id).outerjoin(
+        users, photos.c.user_id == users.c.id
+    )
 )
 
 

@@ -51,6 +51,9 @@ async def process_image(site: Site, args: dict[str, Any]) -> None:
         if row is None:  # deleted while we worked: leave no files behind
             site.media.remove(r.path for r in made)
             return
+        if row["secret"] != secret:  # made private while we worked: its files were renamed
+            for r in made:
+                r.path.replace(site.media.rendition_path(photo_id, row["secret"], r.size))
         await photo_store.update(
             conn, photo_id, state="ready", renditions=renditions, updated_at=utcnow()
         )
@@ -70,7 +73,7 @@ async def process_image(site: Site, args: dict[str, Any]) -> None:
         if on_wall(row["state"], bool(row["approved"]), row["visibility"]):
             public = rules.photo_view(row, row["author"])
             written.append(await events.append(conn, "photo.published", public, photo_id=photo_id))
-        else:
+        elif not row["approved"]:
             written.append(
                 await events.append(
                     conn,
