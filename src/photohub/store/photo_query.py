@@ -74,10 +74,11 @@ async def page_of(
 ) -> Page:
     """One page of the photos the viewer may see among those matching ``conditions``.
 
-    Ids are found first (narrow rows, sorted cheaply), then only the page's rows are read
-    whole. With ``cap``, at most that many matches are served and counted (Flickr's
-    searches return "at most the first 4,000 results"): one ordered pass over the ids
-    gives both the total and the page, and a broad query costs no full count."""
+    The count and the page's ids come from narrow queries (the covering index
+    ``ix_photos_listed`` holds every column the privacy condition reads), then only the
+    page's rows are read whole. With ``cap``, at most that many matches are counted and
+    served (Flickr's searches return "at most the first 4,000 results"), so a broad query
+    costs no full count."""
     matches = (
         sa.select(photos.c.id)
         .select_from(photos if join is None else photos.join(join))
@@ -85,12 +86,12 @@ async def page_of(
         .order_by(*(order if order is not None else SORTS[sort]))
     )
     offset = (page - 1) * per_page
-    if cap is not None:
-        found = [int(v) for v in (await conn.execute(matches.limit(cap))).scalars()]
-        total, ids = len(found), found[offset : offset + per_page]
-    else:
-        total = await _count(conn, matches.order_by(None))
-        window = matches.limit(per_page).offset(offset)
+    limit = per_page if cap is None else max(0, min(per_page, cap - offset))
+    counted = matches.order_by(None)
+    total = await _count(conn, counted if cap is None else counted.limit(cap))
+    ids: list[int] = []
+    if limit > 0 and offset < total:
+        window = matches.limit(limit).offset(offset)
         ids = [int(v) for v in (await conn.execute(window)).scalars()]
     return Page(await _rows(conn, viewer, ids), total, page, per_page)
 
