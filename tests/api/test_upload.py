@@ -225,6 +225,12 @@ async def test_defaults_are_public_and_exif_location_follows_the_owner_default(
     own = (await private_geo.api.ok("flickr.photos.getInfo", photo_id=first))["photo"]
     assert own["location"]["longitude"] == pytest.approx(sydney[1], abs=1e-3)
     assert own["geoperms"]["ispublic"] == 0
+    # The file's location gets its places once processed: place search finds the public one.
+    assert shown["location"]["locality"]["_content"] == "Sydney"
+    place_id = shown["location"]["locality"]["place_id"]
+    in_sydney = await anonymous.ok("flickr.photos.search", place_id=place_id)
+    assert {int(p["id"]) for p in in_sydney["photos"]["photo"]} == {second}
+    assert own["location"]["locality"]["place_id"] == place_id
 
 
 async def test_json_format_and_both_paths(site: Site, client: httpx.AsyncClient) -> None:

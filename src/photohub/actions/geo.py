@@ -30,9 +30,7 @@ async def set_location(
             longitude=lon,
             accuracy=accuracy,
             geo_perm=strictest_geo_perm(default, int(row["geo_perm"])),
-            place_city=places.city.woe_id if places.city else None,
-            place_region=places.region.woe_id if places.region else None,
-            place_country=places.country.woe_id if places.country else None,
+            **photo_store.place_values(places),
             updated_at=utcnow(),
         )
         updated = await photo_store.get(conn, photo_id)

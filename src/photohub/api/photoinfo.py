@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from sqlalchemy.engine import RowMapping
@@ -10,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from photohub.api.call import Call
 from photohub.api.photolist import mysql_date, owner_name, owner_nsid, rendition_for, unix, url_of
 from photohub.domain.privacy import flags_of, geo_flags_of, may_see_location
+from photohub.places import gazetteer
 from photohub.store import photos_api, visibility
 from photohub.store import tags as tag_store
 
@@ -25,6 +27,34 @@ def tag_items(rows: list[RowMapping], owner: str) -> list[dict[str, Any]]:
         }
         for t in rows
     ]
+
+
+async def location_of(row: RowMapping) -> dict[str, Any]:
+    """A visible location with its places, as getInfo and geo.getLocation show it. The
+    gazetteer is read in a thread: after a restart its first use loads it (seconds)."""
+    levels = (("locality", "place_city"), ("region", "place_region"), ("country", "place_country"))
+    woe_ids = [row[column] for _, column in levels]
+    places = await asyncio.to_thread(
+        lambda: [gazetteer.get(int(w)) if w is not None else None for w in woe_ids]
+    )
+    location: dict[str, Any] = {
+        "latitude": row["latitude"],
+        "longitude": row["longitude"],
+        "accuracy": row["accuracy"] or 16,
+        "context": 0,
+    }
+    for (level, _), place in zip(levels, places, strict=True):
+        if place is not None:
+            location[level] = {
+                "_content": place.name,
+                "place_id": place.place_id,
+                "woeid": str(place.woe_id),
+            }
+    smallest = row["place_city"] or row["place_region"] or row["place_country"]
+    if smallest is not None:
+        location["woeid"] = str(smallest)
+        location["place_id"] = gazetteer.encode_place_id(int(smallest))
+    return location
 
 
 async def photo_info(conn: AsyncConnection, call: Call, row: RowMapping) -> dict[str, Any]:
@@ -85,12 +115,7 @@ async def photo_info(conn: AsyncConnection, call: Call, row: RowMapping) -> dict
     if row["latitude"] is not None and may_see_location(
         row["visibility"], row["geo_perm"], relation
     ):
-        photo["location"] = {
-            "latitude": row["latitude"],
-            "longitude": row["longitude"],
-            "accuracy": row["accuracy"] or 16,
-            "context": 0,
-        }
+        photo["location"] = await location_of(row)
     if relation.is_owner:
         photo["permissions"] = {"permcomment": 3, "permaddmeta": 2}
         geo_public, geo_contact, geo_friend, geo_family = geo_flags_of(row["geo_perm"])

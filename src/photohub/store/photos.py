@@ -10,6 +10,7 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from photohub.domain.privacy import PUBLIC
+from photohub.places.gazetteer import Places
 from photohub.store.schema import guests, photos, users
 
 # The name shown with a photo: the guest's chosen name, else the account's username.
@@ -79,3 +80,12 @@ async def existing_ids(conn: AsyncConnection, candidates: Iterable[int]) -> set[
         rows = await conn.execute(sa.select(photos.c.id).where(photos.c.id.in_(chunk)))
         found.update(int(r) for r in rows.scalars())
     return found
+
+
+def place_values(found: Places) -> dict[str, int | None]:
+    """The ``place_*`` columns for what the gazetteer found at a photo's point."""
+    return {
+        "place_city": found.city.woe_id if found.city else None,
+        "place_region": found.region.woe_id if found.region else None,
+        "place_country": found.country.woe_id if found.country else None,
+    }

@@ -8,9 +8,11 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from photohub.domain import photos as rules
+from photohub.domain.geo import GeoError
 from photohub.domain.privacy import on_wall, owner_audience
 from photohub.media.inspect import MediaError
 from photohub.media.renditions import make_renditions
+from photohub.places import gazetteer
 from photohub.store import events
 from photohub.store import photos as photo_store
 from photohub.store.db import utcnow
@@ -45,6 +47,7 @@ async def process_image(site: Site, args: dict[str, Any]) -> None:
         await _mark_failed(site, photo_id, exc.message)
         return
     renditions = [{"size": r.size, "width": r.width, "height": r.height} for r in made]
+    places = await _places_of(row)
     written: list[Event] = []
     async with site.db.write() as conn:
         row = await photo_store.get(conn, photo_id, lock=True)
@@ -55,7 +58,7 @@ async def process_image(site: Site, args: dict[str, Any]) -> None:
             for r in made:
                 r.path.replace(site.media.rendition_path(photo_id, row["secret"], r.size))
         await photo_store.update(
-            conn, photo_id, state="ready", renditions=renditions, updated_at=utcnow()
+            conn, photo_id, state="ready", renditions=renditions, updated_at=utcnow(), **places
         )
         row = await photo_store.get(conn, photo_id)
         assert row is not None
@@ -84,6 +87,18 @@ async def process_image(site: Site, args: dict[str, Any]) -> None:
                 )
             )
     await site.announce(written)
+
+
+async def _places_of(row: Any) -> dict[str, int | None]:
+    """Name the places of a location read from the file (EXIF GPS), off the upload's path:
+    the gazetteer loads on first use. Nothing when there is no point or it has places."""
+    if row["latitude"] is None or row["place_city"] or row["place_region"]:
+        return {}
+    try:
+        found = await asyncio.to_thread(gazetteer.reverse, row["latitude"], row["longitude"])
+    except GeoError:
+        return {}
+    return photo_store.place_values(found)
 
 
 async def _mark_failed(site: Site, photo_id: int, message: str) -> None:

@@ -2,48 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy.engine import RowMapping
-
 from photohub.actions import geo as geo_actions
 from photohub.api.args import Arg, Flag, Integer, Number
 from photohub.api.call import Call
 from photohub.api.common import PHOTO_ID, PHOTO_NOT_FOUND, as_owner, visible_photo
 from photohub.api.errors import ApiError
+from photohub.api.photoinfo import location_of
 from photohub.api.registry import Result, registry
 from photohub.domain.privacy import geo_flags_of, geo_perm_from_flags, may_see_location
-from photohub.places import gazetteer
 from photohub.store import visibility
 
 NO_LOCATION = (2, "Photo has no location information.")
-
-
-def location_of(row: RowMapping) -> dict[str, Any]:
-    location: dict[str, Any] = {
-        "latitude": row["latitude"],
-        "longitude": row["longitude"],
-        "accuracy": row["accuracy"] or 16,
-        "context": 0,
-    }
-    for level, column in (
-        ("locality", "place_city"),
-        ("region", "place_region"),
-        ("country", "place_country"),
-    ):
-        woe_id = row[column]
-        place = gazetteer.get(int(woe_id)) if woe_id is not None else None
-        if place is not None:
-            location[level] = {
-                "_content": place.name,
-                "place_id": place.place_id,
-                "woeid": str(place.woe_id),
-            }
-    smallest = row["place_city"] or row["place_region"] or row["place_country"]
-    if smallest is not None:
-        location["woeid"] = str(smallest)
-        location["place_id"] = gazetteer.encode_place_id(int(smallest))
-    return location
 
 
 @registry.method(
@@ -62,7 +31,7 @@ async def get_location(call: Call) -> Result:
         row["visibility"], row["geo_perm"], relation
     ):
         raise ApiError(*NO_LOCATION)
-    return {"photo": {"id": str(row["id"]), "location": location_of(row)}}
+    return {"photo": {"id": str(row["id"]), "location": await location_of(row)}}
 
 
 @registry.method(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from sqlalchemy.engine import RowMapping
@@ -79,7 +80,7 @@ SEARCH_ARGS = (
 )
 
 
-def geo_conditions(call: Call) -> list[ColumnElement[bool]]:
+async def geo_conditions(call: Call) -> list[ColumnElement[bool]]:
     """bbox, radius and place filters. Each also requires the location to be visible to
     the caller, so a search never reveals where a hidden location is."""
     args = call.args
@@ -105,7 +106,7 @@ def geo_conditions(call: Call) -> list[ColumnElement[bool]]:
         if woe_id is None:
             raise ApiError(INVALID_ARGUMENT, "Invalid argument place_id: no such place.")
     if woe_id is not None:
-        place = gazetteer.get(woe_id)
+        place = await asyncio.to_thread(gazetteer.get, woe_id)  # the first use loads it
         if place is None:
             raise ApiError(INVALID_ARGUMENT, "Invalid argument place_id: no such place.")
         found.append(f.in_place(woe_id, place.place_type))
@@ -151,7 +152,7 @@ async def search_conditions(call: Call, conn: Any) -> list[ColumnElement[bool]]:
     if args["has_geo"] is not None:
         located = location_admitted(call.viewer)
         where.append(located if args["has_geo"] else ~located)
-    where += geo_conditions(call)
+    where += await geo_conditions(call)
     if args["group_id"] is not None:
         group = await photos_api.group_by_nsid(conn, args["group_id"])
         if group is None:
