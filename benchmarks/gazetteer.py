@@ -76,7 +76,8 @@ def child(impl: str, size: int, lookups: int, cpu: int) -> None:
     lon: list[float]
     nearest_of: Any
     if impl == "photohub":
-        from photohub.places.gazetteer import Gazetteer, _unit_vector
+        from photohub.places.gazetteer import Gazetteer
+        from photohub.places.index import unit_vector
 
         gazetteer = Gazetteer(min_population=size)
         gazetteer.reverse(0.0, 0.0)
@@ -87,7 +88,7 @@ def child(impl: str, size: int, lookups: int, cpu: int) -> None:
             return gazetteer.reverse(p, q)
 
         def nearest_of(p: float, q: float) -> int:
-            _, index = data.tree.query(_unit_vector(p, q), k=1)  # unbounded, to compare
+            _, index = data.tree.query(unit_vector(p, q), k=1)  # unbounded, to compare
             return int(data.ids[index])
     else:
         import numpy as np

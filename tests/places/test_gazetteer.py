@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from photohub.domain.geo import GeoError, haversine_km
-from photohub.places import gazetteer
+from photohub.places import gazetteer, sources
 from photohub.places.gazetteer import (
     CITY_MAX_KM,
     SYNTHETIC_REGION_BASE,
@@ -241,7 +241,7 @@ def test_loads_once_when_threads_race(monkeypatch: pytest.MonkeyPatch) -> None:
             made.append(min_population)
             time.sleep(0.05)
 
-    monkeypatch.setattr(gazetteer, "_Data", Slow)
+    monkeypatch.setattr(gazetteer, "PlaceIndex", Slow)
     lazy = Gazetteer(min_population=15000)
     assert not lazy.loaded
     threads = [threading.Thread(target=lazy.load) for _ in range(8)]
@@ -269,13 +269,13 @@ def test_streamed_json_matches_json_loads(chunk: int) -> None:
     }
     for indent in (None, 2):
         text = json.dumps(doc, indent=indent, ensure_ascii=indent is None)
-        values = list(gazetteer._object_values(io.StringIO(text), chunk))
+        values = list(sources._object_values(io.StringIO(text), chunk))
         assert values == list(doc.values())
-    assert list(gazetteer._object_values(io.StringIO(" {} "), chunk)) == []
+    assert list(sources._object_values(io.StringIO(" {} "), chunk)) == []
     with pytest.raises(ValueError):
-        list(gazetteer._object_values(io.StringIO('{"1": {"a": 1}'), chunk))
+        list(sources._object_values(io.StringIO('{"1": {"a": 1}'), chunk))
     with pytest.raises(ValueError):
-        list(gazetteer._object_values(io.StringIO("[1, 2]"), chunk))
+        list(sources._object_values(io.StringIO("[1, 2]"), chunk))
 
 
 def test_place_is_frozen() -> None:
