@@ -158,3 +158,10 @@ def test_make_tags() -> None:
     [tag] = make_tags('"dc:title=The Eiffel Tower"')
     assert tag.raw == "dc:title=The Eiffel Tower"
     assert tag.machine == MachineTag("dc", "title", "the eiffel tower")
+
+
+@pytest.mark.parametrize("raw", ["K\u00b8", "New York!", "Köln", "e\u0301\u00b8", "東京"])
+def test_cleaning_a_clean_tag_changes_nothing(raw: str) -> None:
+    once = clean_tag(raw)
+    assert clean_tag(once) == once
+    assert clean_tag("K\u00b8") == "\u0137"  # k with cedilla, composed

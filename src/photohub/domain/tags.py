@@ -112,8 +112,16 @@ def clean_tag(raw: str) -> str:
     machine = parse_machine_tag(raw)
     if machine is not None:
         return machine.clean
-    text = unicodedata.normalize("NFKC", raw).lower()
-    return "".join(ch for ch in text if unicodedata.category(ch)[0] in "LNM")
+    text = raw
+    # Filtering can leave a mark that NFKC then composes ("K¸" -> "k" + cedilla -> "ķ"):
+    # repeat until stable, so that cleaning a clean tag changes nothing.
+    for _ in range(4):
+        normal = unicodedata.normalize("NFKC", text).lower()
+        kept = "".join(ch for ch in normal if unicodedata.category(ch)[0] in "LNM")
+        if kept == text:
+            break
+        text = kept
+    return text
 
 
 def split_tag_string(text: str, *, commas: bool = False) -> list[str]:
