@@ -113,7 +113,7 @@ def clean_tag(raw: str) -> str:
     if machine is not None:
         return machine.clean
     text = raw
-    # Filtering can leave a mark that NFKC then composes ("K¸" -> "k" + cedilla -> "ķ"):
+    # Filtering can leave a mark that NFKC then composes ("K\u00b8" -> "k" + cedilla -> "ķ"):
     # repeat until stable, so that cleaning a clean tag changes nothing.
     for _ in range(4):
         normal = unicodedata.normalize("NFKC", text).lower()
