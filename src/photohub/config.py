@@ -54,6 +54,9 @@ class Settings:
     """Default moderation mode: new photos wait for the host's approval."""
     log_level: str = "info"
     """uvicorn log level."""
+    push_allow: str = ""
+    """Networks push callbacks may reach although they are not public (loopback, private,
+    link-local), comma-separated, e.g. ``127.0.0.1, 10.0.0.0/8``; empty = public only."""
 
     @property
     def db_url(self) -> str:

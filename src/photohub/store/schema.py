@@ -384,3 +384,45 @@ upload_tickets = sa.Table(
     sa.Column("created_at", Stamp, nullable=False),
     sqlite_autoincrement=True,
 )
+
+push_subscriptions = sa.Table(
+    "push_subscriptions",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    # The account that subscribed with flickr.push.subscribe; NULL for /hub subscribers.
+    sa.Column(
+        "user_id",
+        sa.BigInteger,
+        sa.ForeignKey("users.id", ondelete="CASCADE"),
+        nullable=True,
+        index=True,
+    ),
+    sa.Column("dialect", sa.String(20), nullable=False),  # websub | pubsubhubbub-0.3 | flickr
+    sa.Column("topic", sa.Text, nullable=False),  # the canonical topic URL (domain.topics)
+    sa.Column("topic_name", sa.String(32), nullable=False),
+    sa.Column("topic_args", sa.JSON, nullable=False),
+    sa.Column("callback", sa.Text, nullable=False),
+    # sha256 hex of topic and of callback: (topic, callback) names one subscription.
+    sa.Column("topic_key", sa.String(64), nullable=False),
+    sa.Column("callback_key", sa.String(64), nullable=False),
+    sa.Column("secret", sa.String(200), nullable=True),
+    sa.Column("verify_token", sa.String(200), nullable=True),
+    sa.Column("lease_seconds", sa.Integer, nullable=False),
+    # Flickr's lease_seconds left out: the hub re-verifies before each lease ends.
+    sa.Column("auto_renew", sa.Boolean, nullable=False, server_default=sa.false()),
+    # pending (not yet verified) -> active -> expired | denied; unsubscribing deletes.
+    sa.Column("state", sa.String(12), nullable=False, server_default="pending"),
+    sa.Column("created_at", Stamp, nullable=False),
+    sa.Column("verified_at", Stamp, nullable=True),
+    sa.Column("expires_at", Stamp, nullable=True),
+    sa.Column("verify_attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("last_verify_error", sa.Text, nullable=True),
+    # Delivery (kept here so getSubscriptions and the admin page can show it).
+    sa.Column("last_success_at", Stamp, nullable=True),
+    sa.Column("last_failure_at", Stamp, nullable=True),
+    sa.Column("last_failure", sa.Text, nullable=True),
+    sa.Column("delivery_attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.UniqueConstraint("topic_key", "callback_key", name="uq_push_subscriptions_topic_callback"),
+    sa.Index("ix_push_subscriptions_due", "state", "expires_at"),
+    sqlite_autoincrement=True,
+)

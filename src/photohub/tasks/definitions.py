@@ -13,6 +13,7 @@ from photohub.domain.privacy import on_wall, owner_audience
 from photohub.media.inspect import MediaError
 from photohub.media.renditions import make_renditions
 from photohub.places import gazetteer
+from photohub.push.subscribe import VERIFY_TASK, run_verification
 from photohub.store import events
 from photohub.store import photos as photo_store
 from photohub.store.db import utcnow
@@ -141,4 +142,8 @@ async def sweep_media(site: Site, args: dict[str, Any]) -> None:
         site.media.remove(orphans)
 
 
-HANDLERS: dict[str, Handler[Site]] = {"process_image": process_image, "sweep_media": sweep_media}
+HANDLERS: dict[str, Handler[Site]] = {
+    "process_image": process_image,
+    "sweep_media": sweep_media,
+    VERIFY_TASK: run_verification,
+}

@@ -1,0 +1,76 @@
+"""A real HTTP callback for push tests: a small ASGI app served by uvicorn on
+127.0.0.1, a free port, that records every request and answers as it is told."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+import uvicorn
+
+Behaviour = str  # echo | wrong | newline | refuse | error | slow | redirect | big
+
+
+@dataclass
+class Receiver:
+    behaviour: Behaviour = "echo"
+    requests: list[list[tuple[str, str]]] = field(default_factory=list)
+    paths: list[str] = field(default_factory=list)
+    url: str = ""
+
+    def last(self) -> dict[str, str]:
+        return dict(self.requests[-1])
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        pairs = parse_qsl(scope["query_string"].decode(), keep_blank_values=True)
+        self.requests.append(pairs)
+        self.paths.append(scope["path"])
+        challenge = dict(pairs).get("challenge", "")
+        status, body, headers = 200, challenge.encode(), [(b"content-type", b"text/plain")]
+        if self.behaviour == "wrong":
+            body = b"not the challenge"
+        elif self.behaviour == "newline":
+            body += b"\n"
+        elif self.behaviour == "refuse":
+            status, body = 404, b"no thanks"
+        elif self.behaviour == "error":
+            status = 500
+        elif self.behaviour == "slow":
+            await asyncio.sleep(3)
+        elif self.behaviour == "redirect":
+            status = 302
+            headers.append(
+                (b"location", f"{self.url}/elsewhere?{scope['query_string'].decode()}".encode())
+            )
+        elif self.behaviour == "big":
+            body = challenge.encode() * 1000
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
+@contextlib.asynccontextmanager
+async def receiving(behaviour: Behaviour = "echo") -> AsyncIterator[Receiver]:
+    receiver = Receiver(behaviour)
+    config = uvicorn.Config(receiver, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    for _ in range(200):
+        if server.started or task.done():
+            break
+        await asyncio.sleep(0.02)
+    if not server.started:
+        await task
+        raise RuntimeError("receiver did not start")
+    port = server.servers[0].sockets[0].getsockname()[1]
+    receiver.url = f"http://127.0.0.1:{port}"
+    try:
+        yield receiver
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, 10)
