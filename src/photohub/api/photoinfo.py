@@ -12,7 +12,7 @@ from photohub.api.call import Call
 from photohub.api.photolist import mysql_date, owner_name, owner_nsid, rendition_for, unix, url_of
 from photohub.domain.privacy import flags_of, geo_flags_of, may_see_location
 from photohub.places import gazetteer
-from photohub.store import photos_api, visibility
+from photohub.store import faves, photos_api, visibility
 from photohub.store import tags as tag_store
 
 
@@ -69,7 +69,7 @@ async def photo_info(conn: AsyncConnection, call: Call, row: RowMapping) -> dict
         "server": "1",
         "farm": 1,
         "dateuploaded": str(unix(row["created_at"])),
-        "isfavorite": int(await photos_api.is_fave(conn, call.viewer.user_id, photo_id)),
+        "isfavorite": int(await faves.is_fave(conn, call.viewer.user_id, photo_id)),
         "license": "0",
         "safety_level": str(row["safety_level"] - 1),
         "rotation": 0,

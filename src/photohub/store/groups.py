@@ -15,17 +15,19 @@ import sqlalchemy as sa
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from photohub.domain.people import GROUP_SUFFIX, nsid_for
+from photohub.domain.people import GROUP_SUFFIX, id_from_nsid, nsid_for
 from photohub.domain.social import ADMIN_ROLE, MEMBER_ROLE, Member
 from photohub.store.db import utcnow
 from photohub.store.inserts import insert_new
-from photohub.store.photos_api import group_by_nsid
 from photohub.store.schema import group_members, group_photos, groups, photos
 
 
 async def by_nsid(conn: AsyncConnection, nsid: str) -> RowMapping | None:
     """The group with this NSID (``…@N02``), if any."""
-    return await group_by_nsid(conn, nsid)
+    group_id = id_from_nsid(nsid.strip(), GROUP_SUFFIX)
+    if group_id is None:
+        return None
+    return (await conn.execute(sa.select(groups).where(groups.c.id == group_id))).mappings().first()
 
 
 async def create(

@@ -11,7 +11,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from photohub.domain.geo import EARTH_RADIUS_KM, LatLonRange, circle_bbox
 from photohub.domain.privacy import PUBLIC, SAFE_SEARCH_LEVELS
-from photohub.store.schema import faves, group_photos, photo_tags, photos
+from photohub.store.schema import group_photos, photo_tags, photos
 
 # Flickr's content_type: 1 photos, 2 screenshots, 3 other, then combinations.
 CONTENT_TYPES = {1: (1,), 2: (2,), 3: (3,), 4: (1, 2), 5: (2, 3), 6: (1, 3), 7: (1, 2, 3)}
@@ -96,20 +96,8 @@ def in_group(group_id: int) -> ColumnElement[bool]:
     )
 
 
-def faved_by(user_id: int) -> ColumnElement[bool]:
-    return (
-        sa.select(sa.literal(1))
-        .where(faves.c.photo_id == photos.c.id, faves.c.user_id == user_id)
-        .exists()
-    )
-
-
 def owners_in(user_ids: Sequence[int]) -> ColumnElement[bool]:
     return photos.c.user_id.in_(list(user_ids))
-
-
-def has_location(present: bool) -> ColumnElement[bool]:
-    return photos.c.latitude.is_not(None) if present else photos.c.latitude.is_(None)
 
 
 def in_ranges(ranges: Sequence[LatLonRange]) -> ColumnElement[bool]:

@@ -22,14 +22,14 @@ from photohub.api.common import (
 )
 from photohub.api.errors import INVALID_ARGUMENT, ApiError
 from photohub.api.photoinfo import photo_info
-from photohub.api.photolist import page_result
+from photohub.api.photolist import page_result, unix
 from photohub.api.registry import Result, registry
 from photohub.domain.geo import GeoError, bbox_ranges, parse_bbox, radius_km
 from photohub.domain.machinetags import TagQueryError, parse_machine_tags, parse_search_tags
 from photohub.places import gazetteer
 from photohub.places.gazetteer import decode_place_id
+from photohub.store import faves, groups, photo_query, photos_api
 from photohub.store import photo_filters as f
-from photohub.store import photo_query, photos_api
 from photohub.store.photo_query import SORT_NAMES
 from photohub.store.tags import machine_tag_condition, tag_condition
 from photohub.store.visibility import location_admitted
@@ -154,7 +154,7 @@ async def search_conditions(call: Call, conn: Any) -> list[ColumnElement[bool]]:
         where.append(located if args["has_geo"] else ~located)
     where += await geo_conditions(call)
     if args["group_id"] is not None:
-        group = await photos_api.group_by_nsid(conn, args["group_id"])
+        group = await groups.by_nsid(conn, args["group_id"])
         if group is None:
             raise ApiError(4, "You don't have permission to view this pool")
         where.append(f.in_group(int(group["id"])))
@@ -282,7 +282,7 @@ async def get_favorites(call: Call) -> Result:
     args = call.args
     async with call.site.db.read() as conn:
         await visible_photo(conn, call, args["photo_id"])
-        total, people = await photos_api.favers(
+        total, people = await faves.favers(
             conn, args["photo_id"], page=args["page"], per_page=args["per_page"]
         )
     return {
@@ -297,7 +297,7 @@ async def get_favorites(call: Call) -> Result:
                     "nsid": p["nsid"],
                     "username": p["username"],
                     "realname": p["realname"],
-                    "favedate": str(p["favedate"]),
+                    "favedate": str(unix(p["faved_at"])),
                 }
                 for p in people
             ],
