@@ -1,7 +1,7 @@
 """Photos in API responses: list items with Flickr's ``extras``, and pages of them.
 
 Locations appear only where the row's ``geo_ok`` (computed in SQL by
-``store.visibility.location_visible``) says this viewer may see them.
+``store.visibility.location_admitted``) says this viewer may see them.
 """
 
 from __future__ import annotations
