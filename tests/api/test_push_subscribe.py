@@ -318,3 +318,115 @@ async def test_save_keeps_another_owners_subscription(site: Site, member: RowMap
             sa.select(sa.func.count()).select_from(sa.table("push_subscriptions"))
         )
     assert count == 1
+
+
+async def test_changing_a_pending_subscription_is_code_6(
+    site: Site, api: Api, receiver: Receiver
+) -> None:
+    callback = receiver.url + "/pending"
+    await api.ok("flickr.push.subscribe", topic="my_photos", callback=callback, verify="async")
+    for verify in ("sync", "async"):
+        message = await api.fail(
+            "flickr.push.subscribe", 6, topic="my_photos", callback=callback, verify=verify
+        )
+        assert message.startswith("Subscription awaiting verification callback response")
+        await api.fail(
+            "flickr.push.unsubscribe", 6, topic="my_photos", callback=callback, verify=verify
+        )
+    assert receiver.requests == []
+    await site.runner.run_due()
+    [sub] = await listed(api)
+    assert sub["pending"] == 0
+    await api.ok("flickr.push.unsubscribe", topic="my_photos", callback=callback, verify="sync")
+    assert await listed(api) == []
+
+
+async def test_resubscribing_keeps_the_subscription_until_the_new_lease_is_verified(
+    site: Site, api: Api, receiver: Receiver, member: RowMapping
+) -> None:
+    callback = receiver.url + "/renew"
+    await api.ok(
+        "flickr.push.subscribe",
+        topic="my_photos",
+        callback=callback,
+        verify="sync",
+        lease_seconds="3600",
+    )
+    async with site.db.read() as conn:
+        first = await subs.by_callback(conn, int(member["id"]), callback)
+    assert first is not None
+    await api.ok(
+        "flickr.push.subscribe",
+        topic="my_photos",
+        callback=callback,
+        verify="async",
+        lease_seconds="7200",
+        verify_token="new",
+    )
+    [sub] = await listed(api)
+    assert sub["pending"] == 0 and sub["lease_seconds"] == 3600  # still the old lease
+    await site.runner.run_due()
+    got = receiver.last()
+    assert got["lease_seconds"] == "7200" and got["verify_token"] == "new"
+    [sub] = await listed(api)
+    assert sub["pending"] == 0 and sub["lease_seconds"] == 7200
+    assert int(sub["expiry"]) - int(sub["date_create"]) >= 7199
+    async with site.db.read() as conn:
+        row = await subs.by_callback(conn, int(member["id"]), callback)
+    assert row is not None and row["id"] == first["id"] and row["verify_token"] == "new"
+
+
+async def test_an_ended_subscription_frees_its_callback_for_another_topic(
+    site: Site, api: Api, receiver: Receiver
+) -> None:
+    callback = receiver.url + "/ended"
+    await api.ok("flickr.push.subscribe", topic="my_photos", callback=callback, verify="sync")
+    async with site.db.write() as conn:
+        await conn.execute(
+            sa.table("push_subscriptions", sa.column("state")).update().values(state="expired")
+        )
+    await api.ok("flickr.push.subscribe", topic="my_faves", callback=callback, verify="sync")
+    [sub] = await listed(api)
+    assert sub["topic"] == "my_faves" and sub["state"] == "active"
+
+
+async def test_subscribe_requests_per_callback_host_are_limited(
+    api: Api, receiver: Receiver
+) -> None:
+    from photohub.push.limits import SUBSCRIBE_REQUESTS_PER_HOST
+
+    for n in range(SUBSCRIBE_REQUESTS_PER_HOST):
+        await api.ok(
+            "flickr.push.subscribe",
+            topic="my_photos",
+            callback=f"{receiver.url}/{n}",
+            verify="async",
+        )
+    message = await api.fail(
+        "flickr.push.subscribe", 2, topic="my_photos", callback=receiver.url + "/x", verify="async"
+    )
+    assert "callback" in message and "try again" in message
+
+
+async def test_get_subscriptions_shows_the_delivery_state(
+    site: Site, api: Api, receiver: Receiver, member: RowMapping
+) -> None:
+    from photohub.push.dispatch import follow_outbox
+    from photohub.store import events
+
+    await follow_outbox(site)
+    callback = receiver.url + "/mine"
+    await api.ok("flickr.push.subscribe", topic="my_photos", callback=callback, verify="sync")
+    [fresh] = await listed(api)
+    assert fresh["queue_depth"] == 0 and fresh["last_success"] == "0"
+    receiver.post_status = 503
+    async with site.db.write() as conn:
+        photo_id = await factories.photo(conn, member)
+        await events.append(conn, "photo.published", {"id": photo_id}, photo_id=photo_id)
+    await follow_outbox(site)
+    await site.runner.run_due()
+    await site.deliverer.run_until_idle()
+    [failing] = await listed(api)
+    assert failing["queue_depth"] == 1 and failing["delivery_attempts"] == 1
+    assert "503" in failing["last_failure_reason"] and failing["last_failure"] != "0"
+    assert int(failing["next_attempt"]) >= int(failing["last_failure"])

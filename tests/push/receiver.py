@@ -15,18 +15,53 @@ import uvicorn
 Behaviour = str  # echo | wrong | newline | refuse | error | slow | redirect | big
 
 
+@dataclass(frozen=True)
+class Post:
+    """One content delivery the receiver got: path, headers (lower-case names), body."""
+
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
 @dataclass
 class Receiver:
     behaviour: Behaviour = "echo"
     requests: list[list[tuple[str, str]]] = field(default_factory=list)
     paths: list[str] = field(default_factory=list)
     url: str = ""
+    # Deliveries (POSTs): recorded, answered with post_status (per path if listed).
+    posts: list[Post] = field(default_factory=list)
+    post_status: int = 204
+    post_status_by_path: dict[str, int] = field(default_factory=dict)
+    post_delay: float = 0.0
+
+    def posts_to(self, path: str) -> list[Post]:
+        return [p for p in self.posts if p.path == path]
+
+    async def _post(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        if self.post_delay:
+            await asyncio.sleep(self.post_delay)
+        status = self.post_status_by_path.get(scope["path"], self.post_status)
+        self.posts.append(Post(scope["path"], headers, body))
+        await send({"type": "http.response.start", "status": status, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
 
     def last(self) -> dict[str, str]:
         return dict(self.requests[-1])
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
+            return
+        if scope["method"] == "POST":
+            await self._post(scope, receive, send)
             return
         pairs = parse_qsl(scope["query_string"].decode(), keep_blank_values=True)
         self.requests.append(pairs)
@@ -50,6 +85,9 @@ class Receiver:
             )
         elif self.behaviour == "big":
             body = challenge.encode() * 1000
+        elif self.behaviour == "hub":
+            # WebSub / PubSubHubbub 0.3: echo hub.challenge (a denied notice has none).
+            body = dict(pairs).get("hub.challenge", "").encode()
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 

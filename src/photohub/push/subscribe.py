@@ -1,47 +1,54 @@
-"""flickr.push.subscribe and unsubscribe as use cases: validate, verify intent, store.
+"""flickr.push.subscribe and unsubscribe as use cases (``POST /hub`` is push.hub).
 
-Flickr verified with sync or async GETs to the callback carrying unprefixed parameters
-(``mode``, ``topic``, ``challenge``, ``verify_token``, ``lease_seconds``); ``topic`` is
-the topic's name, as the subscriber wrote it. A sync request is answered only after
-the callback echoed the challenge (else Flickr's code 4 and nothing becomes active);
-an async one is stored ``pending`` and verified by the ``verify_subscription`` task,
-retried with backoff while the callback fails. A callback names one subscription of
-its user: used for another topic it is code 3; unsubscribing names it with the topic.
+A callback names one subscription of its user: used for another topic it is code 3;
+changing a subscription still awaiting its verification (re-subscribing or
+unsubscribing a pending one) is code 6; unsubscribing names it with the topic (else 7).
+Verification of intent and denials are push.intent's, the limits push.limits'.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from photohub.domain.callbacks import IPNetwork, parse_allow_list
 from photohub.domain.push_errors import (
     CALLBACK_FAILED,
     CALLBACK_IN_USE,
     NOT_FOUND,
+    PENDING,
     SubscribeError,
 )
 from photohub.domain.topics import topic_url
-from photohub.domain.verification import new_challenge, verification_params
-from photohub.domain.websub import Mode, SubscriptionRequest, parse_flickr_request
-from photohub.push.verify import VerifyResult, verify_callback
+from photohub.domain.websub import (
+    SubscriptionRequest,
+    parse_flickr_request,
+)
+from photohub.push.verify import (
+    VerifyResult,
+)
 from photohub.store import subscriptions as subs
 from photohub.store.db import utcnow
-from photohub.tasks import queue
-from photohub.tasks.runner import PermanentError
 
 if TYPE_CHECKING:
     from photohub.site import Site
 
-VERIFY_TASK = "verify_subscription"
-VERIFY_ATTEMPTS = 6  # with the queue's exponential backoff: about a minute of retries
-
-
-def allow_list(site: Site) -> tuple[IPNetwork, ...]:
-    """The networks of ``PHOTOHUB_PUSH_ALLOW``."""
-    return parse_allow_list(site.settings.push_allow)
+from photohub.push.intent import (
+    ACTIVE,
+    PENDING_STATE,
+    enqueue_verification,
+    verify_intent,
+    verify_task_args,
+)
+from photohub.push.limits import (
+    allow_list,
+    check_capacity,
+    check_rate,
+    lease_policy,
+)
 
 
 def _in_use(callback: str) -> SubscribeError:
@@ -53,14 +60,19 @@ def _in_use(callback: str) -> SubscribeError:
     )
 
 
-async def _verify(
-    site: Site, mode: Mode, callback: str, topic: str, lease: int | None, token: str | None
-) -> VerifyResult:
-    challenge = new_challenge()
-    params = verification_params(
-        "flickr", mode, topic, challenge, lease_seconds=lease, verify_token=token
+def _pending(callback: str) -> SubscribeError:
+    return SubscribeError(
+        PENDING,
+        f"callback {callback}: the subscription is still awaiting its verification",
+        status=409,
+        argument="callback",
     )
-    return await verify_callback(callback, params, challenge, allow=allow_list(site))
+
+
+def _not_verified(result: VerifyResult) -> SubscribeError:
+    return SubscribeError(
+        CALLBACK_FAILED, result.reason or "verification failed", argument="callback"
+    )
 
 
 async def subscribe(site: Site, user: RowMapping, args: Mapping[str, str]) -> int:
@@ -68,45 +80,86 @@ async def subscribe(site: Site, user: RowMapping, args: Mapping[str, str]) -> in
     Raises SubscribeError with Flickr's code."""
     user_id = int(user["id"])
     request = parse_flickr_request(
-        args, mode="subscribe", user=str(user["nsid"]), allow=allow_list(site)
+        args,
+        mode="subscribe",
+        user=str(user["nsid"]),
+        leases=lease_policy(site),
+        allow=allow_list(site),
     )
     assert request.topic is not None and request.lease_seconds is not None
+    check_rate(site, request.callback, "callback")
     async with site.db.read() as conn:
         existing = await subs.by_callback(conn, user_id, request.callback)
-    if existing is not None and existing["topic"] != topic_url(request.topic):
-        raise _in_use(request.callback)
+        same_topic = existing is not None and existing["topic"] == topic_url(request.topic)
+        if existing is not None and not same_topic and existing["state"] in subs.LIVE_STATES:
+            raise _in_use(request.callback)
+        if existing is not None and same_topic and existing["state"] == PENDING_STATE:
+            raise _pending(request.callback)
+        renewing = existing is not None and same_topic and existing["state"] == ACTIVE
+        if not renewing:
+            await check_capacity(conn, request.callback, "callback")
+    ended = existing if existing is not None and not same_topic else None
     if request.verify == "sync":
         sent_at = utcnow()
-        result = await _verify(
+        result = await verify_intent(
             site,
+            "flickr",
             "subscribe",
             request.callback,
             request.topic_param,
-            request.lease_seconds,
-            request.verify_token,
+            lease=request.lease_seconds,
+            token=request.verify_token,
         )
         if not result.verified:
-            raise SubscribeError(
-                CALLBACK_FAILED, result.reason or "verification failed", argument="callback"
-            )
+            raise _not_verified(result)
         async with site.db.write() as conn:
-            subscription_id = await _save(conn, user_id, request)
+            if existing is not None and renewing:
+                subscription_id = int(existing["id"])
+                if await _renew_now(conn, subscription_id, request, sent_at):
+                    return subscription_id
+            subscription_id = await _save(conn, user_id, request, ended)
             await subs.mark_verified(conn, subscription_id, sent_at)
         return subscription_id
     async with site.db.write() as conn:
-        subscription_id = await _save(conn, user_id, request)
-        await queue.enqueue(
-            conn,
-            VERIFY_TASK,
-            {"subscription_id": subscription_id, "mode": "subscribe"},
-            max_attempts=VERIFY_ATTEMPTS,
-        )
+        if existing is not None and renewing:
+            subscription_id = int(existing["id"])
+            await enqueue_verification(conn, verify_task_args(subscription_id, request, renew=True))
+        else:
+            subscription_id = await _save(conn, user_id, request, ended)
+            await enqueue_verification(conn, verify_task_args(subscription_id, request))
     await site.announce([], tasks_added=True)
     return subscription_id
 
 
-async def _save(conn: Any, user_id: int, request: SubscriptionRequest) -> int:
+async def _renew_now(
+    conn: AsyncConnection, subscription_id: int, request: SubscriptionRequest, sent_at: datetime
+) -> bool:
+    """A sync re-subscription, verified: apply it to the active row (False when the row
+    stopped being active meanwhile)."""
+    assert request.lease_seconds is not None
+    return await subs.renew(
+        conn,
+        subscription_id,
+        lease_seconds=request.lease_seconds,
+        verified_at=sent_at,
+        secret=request.secret,
+        verify_token=request.verify_token,
+        dialect=request.dialect,
+        auto_renew=request.auto_renew,
+    )
+
+
+async def _save(
+    conn: AsyncConnection,
+    user_id: int,
+    request: SubscriptionRequest,
+    ended: RowMapping | None = None,
+) -> int:
     assert request.topic is not None and request.lease_seconds is not None
+    if ended is not None:
+        # The user's ended subscription with this callback and another topic: the
+        # callback is free again (Flickr: one subscription per callback and user).
+        await subs.delete(conn, int(ended["id"]))
     subscription_id = await subs.save(
         conn,
         user_id=user_id,
@@ -124,12 +177,13 @@ async def _save(conn: Any, user_id: int, request: SubscriptionRequest) -> int:
 
 async def unsubscribe(site: Site, user: RowMapping, args: Mapping[str, str]) -> None:
     """Unsubscribe as flickr.push.unsubscribe does: the callback and topic name the
-    subscription (else code 7); the callback must agree (sync: now, else code 4;
-    async: the task deletes the subscription once it has)."""
+    subscription (else code 7; still pending, code 6); the callback must agree (sync:
+    now, else code 4; async: the task deletes the subscription once it has)."""
     user_id = int(user["id"])
     request = parse_flickr_request(
         args, mode="unsubscribe", user=str(user["nsid"]), allow=allow_list(site)
     )
+    check_rate(site, request.callback, "callback")
     async with site.db.read() as conn:
         row = await subs.by_callback(conn, user_id, request.callback)
     if row is None or row["topic_name"] != request.topic_name:
@@ -139,61 +193,27 @@ async def unsubscribe(site: Site, user: RowMapping, args: Mapping[str, str]) -> 
             status=404,
             argument="callback",
         )
+    if row["state"] == PENDING_STATE:
+        raise _pending(request.callback)
     subscription_id = int(row["id"])
     if request.verify == "sync":
-        result = await _verify(
-            site, "unsubscribe", request.callback, request.topic_param, None, request.verify_token
+        result = await verify_intent(
+            site,
+            "flickr",
+            "unsubscribe",
+            request.callback,
+            request.topic_param,
+            lease=None,
+            token=request.verify_token,
         )
         if not result.verified:
-            raise SubscribeError(
-                CALLBACK_FAILED, result.reason or "verification failed", argument="callback"
-            )
+            raise _not_verified(result)
         async with site.db.write() as conn:
             await subs.delete(conn, subscription_id)
         return
-    task_args: dict[str, Any] = {
-        "subscription_id": subscription_id,
-        "mode": "unsubscribe",
-        "topic": request.topic_param,
-        "verify_token": request.verify_token,
-    }
     async with site.db.write() as conn:
-        await queue.enqueue(conn, VERIFY_TASK, task_args, max_attempts=VERIFY_ATTEMPTS)
+        await enqueue_verification(conn, verify_task_args(subscription_id, request))
     await site.announce([], tasks_added=True)
 
 
-async def run_verification(site: Site, args: dict[str, Any]) -> None:
-    """The ``verify_subscription`` task: verify a pending subscription (then make it
-    active) or an unsubscription (then delete). A failure is recorded and raised, so
-    the task is retried with backoff; a 404 (the subscriber says no) is final."""
-    subscription_id = int(args["subscription_id"])
-    mode: Mode = "unsubscribe" if args.get("mode") == "unsubscribe" else "subscribe"
-    async with site.db.read() as conn:
-        row = await subs.get(conn, subscription_id)
-    if row is None or (mode == "subscribe" and row["state"] != "pending"):
-        return  # gone, or verified meanwhile
-    sent_at = utcnow()
-    if mode == "subscribe":
-        result = await _verify(
-            site,
-            mode,
-            row["callback"],
-            row["topic_name"],
-            int(row["lease_seconds"]),
-            row["verify_token"],
-        )
-    else:
-        topic = str(args.get("topic") or row["topic_name"])
-        result = await _verify(site, mode, row["callback"], topic, None, args.get("verify_token"))
-    async with site.db.write() as conn:
-        if result.verified:
-            if mode == "subscribe":
-                await subs.mark_verified(conn, subscription_id, sent_at)
-            else:
-                await subs.delete(conn, subscription_id)
-            return
-        reason = result.reason or "verification failed"
-        await subs.record_failure(conn, subscription_id, f"{mode}: {reason}")
-    if result.outcome == "refused":
-        raise PermanentError(reason)
-    raise RuntimeError(reason)
+# ---------------------------------------------------------------------------- leases
