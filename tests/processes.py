@@ -68,3 +68,45 @@ def photohub_serve(data_dir: Path, settings: dict[str, str] | None = None) -> It
                 except subprocess.TimeoutExpired:
                     process.kill()
                     process.wait(timeout=5)
+
+
+class PrivateRedis:
+    """A redis-server of this test's own, so it can be stopped and started again."""
+
+    def __init__(self, folder: Path, *, persistent: bool = False) -> None:
+        """``persistent``: an append-only file synced on every write (what a hub that
+        keeps its delivery queues in Redis must run), else nothing kept on disk."""
+        self.port = free_port()
+        self.folder = folder
+        self.persistent = persistent
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "yes" if self.persistent else "no",
+                "--appendfsync",
+                "always",
+                "--dir",
+                str(self.folder),
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait(10)
+            self.process = None

@@ -19,7 +19,10 @@ class Settings:
     """SQLAlchemy URL; empty means SQLite at ``<data_dir>/photohub.db``.
     ``postgresql://...`` uses PostgreSQL through asyncpg."""
     redis_url: str = ""
-    """``redis://...`` to share live events between several processes; empty = in-process."""
+    """``redis://...`` to share live events and delivery queues between several
+    processes; empty = in-process events and queues in the database."""
+    redis_prefix: str = "photohub:"
+    """Prefix of every Redis key and channel (several sites may share one Redis)."""
     host: str = "0.0.0.0"
     """Address ``photohub serve`` binds (0.0.0.0 so phones on the party network reach it)."""
     port: int = 8000
@@ -57,6 +60,27 @@ class Settings:
     push_allow: str = ""
     """Networks push callbacks may reach although they are not public (loopback, private,
     link-local), comma-separated, e.g. ``127.0.0.1, 10.0.0.0/8``; empty = public only."""
+    push_lease_min: int = 60
+    """Shortest lease, in seconds, the hub grants a subscription (requests are clamped)."""
+    push_lease_default: int = 864_000
+    """Lease granted when a WebSub subscriber asks for none (10 days, WebSub §8.2)."""
+    push_lease_max: int = 864_000
+    """Longest lease the hub grants; subscribers re-subscribe before it ends."""
+    push_collapse_seconds: float = 2.0
+    """Changes to one photo within this many seconds of its last delivery go out as one."""
+    push_batch_bytes: int = 262_144
+    """Largest Atom document one delivery POST carries (an entry larger still goes alone)."""
+    push_timeout: float = 10.0
+    """Seconds a callback has to answer a delivery or a verification."""
+    push_concurrency: int = 64
+    """Deliveries one process has in flight at once (each to a different subscription)."""
+    push_firehose_url: str = ""
+    """An endpoint of the host's that receives every public upload, update and deletion
+    (the "kitten hose"), in batched Atom POSTs; empty = none."""
+    push_firehose_secret: str = ""
+    """Signs the firehose's POSTs (``X-Hub-Signature: sha256=...``); empty = unsigned."""
+    push_firehose_rate: float = 100.0
+    """Entries per second the firehose receives at most (the rest wait in its queue)."""
 
     @property
     def db_url(self) -> str:

@@ -9,8 +9,10 @@ import logging
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
+from photohub.banner import base_url
 from photohub.broker import create_broker
 from photohub.config import Settings
 from photohub.live.hub import LiveHub
@@ -45,7 +47,7 @@ class Site:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.db = Database(settings.db_url)
-        self.broker = create_broker(settings.redis_url)
+        self.broker = create_broker(settings.redis_url, settings.redis_prefix)
         self.hub = LiveHub(
             self.db,
             self.broker,
@@ -53,6 +55,10 @@ class Site:
             heartbeat=settings.heartbeat_seconds,
         )
         self.media = MediaStore(settings.media_dir)
+        from photohub.push.deliver import Deliverer
+        from photohub.push.dispatch import follow_outbox
+        from photohub.push.loop import Loop
+        from photohub.push.queues import create_queues
         from photohub.tasks.definitions import HANDLERS
 
         self.runner: Runner[Site] = Runner(
@@ -62,10 +68,22 @@ class Site:
             concurrency=settings.task_concurrency,
             poll_interval=settings.task_poll_interval,
         )
+        # The push hub: the outbox's reader and this process's delivery worker.
+        self.dispatcher = Loop(
+            "push dispatch", lambda: follow_outbox(self), settings.event_poll_interval
+        )
+        self.queues = create_queues(self.db, settings.redis_url, settings.redis_prefix)
+        self.deliverer = Deliverer(self)
         self.secret_key = settings.secret_key
         self.admin_token = settings.admin_token
         self.admin_token_created = False
         self._background: list[asyncio.Task[None]] = []
+
+    @cached_property
+    def base_url(self) -> str:
+        """The site's absolute URL for what leaves it without a request to answer (push
+        entries, topic URLs): the configured public URL, else the LAN address guessed."""
+        return base_url(self.settings.host, self.settings.port, self.settings.public_url)
 
     async def start(self, *, run_tasks: bool | None = None, live: bool = True) -> None:
         """Migrate, load secrets, connect the broker, start the live hub and the runner."""
@@ -77,11 +95,18 @@ class Site:
         async with self.db.write() as conn:
             # Each start checks for files a crash left without their row.
             await queue.enqueue(conn, "sweep_media", {})
+            await queue.enqueue(conn, "push_leases", {})  # then every minute, by itself
         await self.broker.start()
+        await self.queues.start()
+        from photohub.push import firehose
+
+        await firehose.configure(self)
         if live:
             await self.hub.start()
         if self.settings.run_tasks if run_tasks is None else run_tasks:
-            self._background.append(asyncio.create_task(self.runner.run_forever()))
+            for loop in (self.runner.run_forever, self.dispatcher.run_forever):
+                self._background.append(asyncio.create_task(loop()))
+            self._background.append(asyncio.create_task(self.deliverer.loop.run_forever()))
 
     async def close(self) -> None:
         for task in self._background:
@@ -89,6 +114,8 @@ class Site:
         for task in self._background:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await self.deliverer.close()
+        await self.queues.close()
         await self.hub.close()
         await self.broker.close()
         await self.db.dispose()
@@ -118,8 +145,13 @@ class Site:
     async def announce(self, events: Iterable[Event], *, tasks_added: bool = False) -> None:
         """After a commit: push its events live and wake the local task runner."""
         await self.hub.publish(events)
+        self.dispatcher.wake()
         if tasks_added:
             self.runner.wake()
+
+    def wake_delivery(self) -> None:
+        """Entries were queued here: deliver now rather than at the next poll."""
+        self.deliverer.wake()
 
     async def guest_name(self, guest_id: str) -> str:
         async with self.db.read() as conn:

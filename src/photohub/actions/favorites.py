@@ -1,14 +1,14 @@
 """Faving and unfaving photos. A photo may be faved only by someone who may see it, and
-never by its owner (Flickr); each change is one transaction. (Issue 4's push topics
-``my_faves`` / ``contacts_faves`` will add their events here.)"""
+never by its owner (Flickr); each change is one transaction. A fave writes a
+``photo.faved`` event for the push hub only (my_faves, contacts_faves)."""
 
 from __future__ import annotations
 
 from photohub.domain.errors import Forbidden, NotFound, PhotohubError
-from photohub.domain.privacy import Viewer
+from photohub.domain.privacy import PUSH, Viewer
 from photohub.domain.social import account_of, may_fave
 from photohub.site import Site
-from photohub.store import faves, photo_query
+from photohub.store import events, faves, photo_query
 
 PHOTO_NOT_FOUND = "photo_not_found"
 OWN_PHOTO = "own_photo"
@@ -26,6 +26,10 @@ async def add(site: Site, viewer: Viewer, photo_id: int) -> None:
             raise Forbidden("Your own photos cannot be your favorites.", code=OWN_PHOTO)
         if not await faves.add(conn, user_id, photo_id):
             raise PhotohubError("This photo is already a favorite.", code=ALREADY_FAVED)
+        faved = await events.append(
+            conn, "photo.faved", {"user_id": user_id}, audience=PUSH, photo_id=photo_id
+        )
+    await site.announce([faved])
 
 
 async def remove(site: Site, viewer: Viewer, photo_id: int) -> None:

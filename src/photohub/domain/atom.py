@@ -18,7 +18,7 @@ from __future__ import annotations
 import html
 import math
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import NamedTuple
@@ -47,7 +47,7 @@ _A, _AT, _MRSS, _GEO = (f"{{{uri}}}" for uri in (ATOM, TOMBSTONES, MEDIA, GEORSS
 _ENTRY = f"{_A}entry"
 # What lxml repeats on an element serialised on its own: the root's declarations.
 _DECLARATIONS = etree.tostring(etree.Element(_ENTRY, nsmap=NSMAP))[len(b"<entry") : -len(b"/>")]
-_TAIL = b"</feed>"
+TAIL = b"</feed>"
 
 
 def clean(text: str) -> str:
@@ -297,9 +297,10 @@ def render_entry(entry: Entry) -> bytes:
     return start + data[len(start) + len(_DECLARATIONS) :]
 
 
-def _head(
-    feed_id: str, title: str, self_url: str, hub_url: str, updated: datetime, author: Person
+def head(
+    feed_id: str, title: str, self_url: str, hub_url: str, updated: datetime, author: Person = HUB
 ) -> bytes:
+    """A document's bytes up to its first entry: ``head + entries + TAIL`` is a feed."""
     root = etree.Element(f"{_A}feed", nsmap=NSMAP)
     _add(root, f"{_A}id", feed_id)
     _add(root, f"{_A}title", title)
@@ -310,7 +311,7 @@ def _head(
     _person(root, f"{_A}author", author)
     _add(root, f"{_A}generator", "photohub")
     data = etree.tostring(root, encoding="UTF-8", xml_declaration=True)
-    return data[: -len(_TAIL)]
+    return data[: -len(TAIL)]
 
 
 def feed(
@@ -324,8 +325,28 @@ def feed(
     author: Person = HUB,
 ) -> bytes:
     """An Atom 1.0 document, UTF-8 with an XML declaration, entries in the order given."""
-    head = _head(feed_id, title, self_url, hub_url, updated, author)
-    return head + b"".join(render_entry(entry) for entry in entries) + _TAIL
+    start = head(feed_id, title, self_url, hub_url, updated, author)
+    return start + b"".join(render_entry(entry) for entry in entries) + TAIL
+
+
+def pack(start: bytes, parts: Sequence[bytes], max_bytes: int) -> Iterator[tuple[int, bytes]]:
+    """Documents of at most ``max_bytes`` from rendered entries, in order, as (how many
+    entries, document). ``start`` is a :func:`head`. An entry too large for the cap on
+    its own still goes, alone in its document: refusing it would stall the
+    subscription's queue behind it for ever."""
+    if max_bytes < 1:
+        raise ValueError(f"max_bytes must be positive, not {max_bytes}")
+    fixed = len(start) + len(TAIL)
+    chunk: list[bytes] = []
+    size = fixed
+    for part in parts:
+        if chunk and size + len(part) > max_bytes:
+            yield len(chunk), start + b"".join(chunk) + TAIL
+            chunk, size = [], fixed
+        chunk.append(part)
+        size += len(part)
+    if chunk:
+        yield len(chunk), start + b"".join(chunk) + TAIL
 
 
 def batches(
@@ -339,24 +360,11 @@ def batches(
     updated: datetime,
     author: Person = HUB,
 ) -> Iterator[Batch]:
-    """Documents of at most ``max_bytes`` each, entries in order, each rendered once.
-
-    An entry too large for the cap on its own still goes, alone in its document: refusing
-    it would stall the subscription's queue behind it for ever."""
-    if max_bytes < 1:
-        raise ValueError(f"max_bytes must be positive, not {max_bytes}")
-    head = _head(feed_id, title, self_url, hub_url, updated, author)
-    fixed = len(head) + len(_TAIL)
-    chunk: list[Entry] = []
-    parts: list[bytes] = []
-    size = fixed
-    for entry in entries:
-        part = render_entry(entry)
-        if chunk and size + len(part) > max_bytes:
-            yield Batch(chunk, head + b"".join(parts) + _TAIL)
-            chunk, parts, size = [], [], fixed
-        chunk.append(entry)
-        parts.append(part)
-        size += len(part)
-    if chunk:
-        yield Batch(chunk, head + b"".join(parts) + _TAIL)
+    """Documents of at most ``max_bytes`` each, entries in order, each rendered once
+    (see :func:`pack`)."""
+    items = list(entries)
+    start = head(feed_id, title, self_url, hub_url, updated, author)
+    done = 0
+    for count, document in pack(start, [render_entry(e) for e in items], max_bytes):
+        yield Batch(items[done : done + count], document)
+        done += count

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 PUBLIC = "public"
 ADMIN = "admin"
+# Events only the push hub reads (a fave, people tagged): no wall or viewer gets them.
+PUSH = "push"
 
 # Photo visibilities. Each names who, besides the owner, may see the photo.
 CONTACTS = "contacts"
@@ -162,6 +164,8 @@ def owner_audience(guest_id: str) -> str:
 
 
 def may_see_event(audience: str, viewer: Viewer) -> bool:
+    if audience == PUSH:
+        return False
     if audience == PUBLIC or viewer.is_admin:
         return True
     return viewer.guest_id is not None and audience == owner_audience(viewer.guest_id)
@@ -171,6 +175,25 @@ def on_wall(state: str, approved: bool, visibility: str = PUBLIC) -> bool:
     """A photo is on the public wall once its renditions exist, the host allows it,
     and it is public."""
     return state == "ready" and approved and visibility == PUBLIC
+
+
+def pushable(
+    state: str,
+    approved: bool,
+    visibility: str,
+    safety_level: int,
+    *,
+    owner_opted_out: bool = False,
+) -> bool:
+    """Push feeds (subscriptions, topic feeds, the firehose, topic streams) carry a
+    photo only when it is on the wall (ready, approved, public), safe, and its owner
+    has not opted out of push or of the API."""
+    return on_wall(state, approved, visibility) and safety_level == SAFE and not owner_opted_out
+
+
+def location_public(visibility: str, geo_perm: int) -> bool:
+    """Whether anyone at all may see the photo's location."""
+    return may_see_location(visibility, geo_perm, STRANGER)
 
 
 def may_manage(photo_guest_id: str | None, viewer: Viewer, owner_id: int | None = None) -> bool:

@@ -13,7 +13,9 @@ from photohub.domain.privacy import on_wall, owner_audience
 from photohub.media.inspect import MediaError
 from photohub.media.renditions import make_renditions
 from photohub.places import gazetteer
-from photohub.push.subscribe import VERIFY_TASK, run_verification
+from photohub.push.dispatch import FAVE_TASK, PHOTO_TASK, push_fave, push_photo
+from photohub.push.intent import VERIFY_TASK, run_verification
+from photohub.push.leases import LEASES_TASK, sweep_leases
 from photohub.store import events
 from photohub.store import photos as photo_store
 from photohub.store.db import utcnow
@@ -146,4 +148,7 @@ HANDLERS: dict[str, Handler[Site]] = {
     "process_image": process_image,
     "sweep_media": sweep_media,
     VERIFY_TASK: run_verification,
+    LEASES_TASK: sweep_leases,
+    PHOTO_TASK: push_photo,
+    FAVE_TASK: push_fave,
 }

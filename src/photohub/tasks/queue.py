@@ -4,7 +4,8 @@ Semantics follow Flickr's offline task system (``olt::insert``): inserting a tas
 name and arguments equal a *pending* one is a silent no-op, so a burst of edits yields
 one run. A running task does not block a new insert: the change that arrives while it
 runs gets its own run. Claims take a lease; a task whose worker died is claimed again
-once its lease has expired (tasks survive restarts and crashes).
+once its lease has expired (tasks survive restarts and crashes); a running task's lease
+is renewed while it runs.
 """
 
 from __future__ import annotations
@@ -22,7 +23,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from photohub.store.db import Database, utcnow
 from photohub.store.schema import tasks
 
-LEASE = timedelta(minutes=5)
+# A claim holds a task this long; the runner renews it every HEARTBEAT while the task
+# runs, so a long task is never taken twice, and a task whose worker was killed is
+# claimed again within a LEASE.
+LEASE = timedelta(seconds=30)
+HEARTBEAT = timedelta(seconds=10)
 
 
 @dataclass(frozen=True)
@@ -95,6 +100,16 @@ async def claim(db: Database, limit: int = 1) -> list[Task]:
             )
         )
         return [Task(int(r.id), r.name, dict(r.args), r.attempts, r.max_attempts) for r in rows]
+
+
+async def renew(db: Database, task: Task) -> None:
+    """Extend a running task's claim by a LEASE from now."""
+    async with db.write() as conn:
+        await conn.execute(
+            tasks.update()
+            .where(tasks.c.id == task.id, tasks.c.status == "running")
+            .values(locked_until=utcnow() + LEASE)
+        )
 
 
 async def complete(db: Database, task: Task) -> None:

@@ -46,6 +46,7 @@ class Runner(Generic[C]):
     async def run_task(self, task: queue.Task) -> str:
         """Run one claimed task and record the outcome; returns "done" or the new status."""
         handler = self.handlers.get(task.name)
+        heartbeat = asyncio.create_task(self._keep_claim(task))
         try:
             if handler is None:
                 raise PermanentError(f"no handler for task {task.name!r}")
@@ -59,8 +60,19 @@ class Runner(Generic[C]):
         except Exception as exc:
             log.exception("task %s %s failed (attempt %d)", task.name, task.args, task.attempts)
             return await queue.fail(self.db, task, f"{type(exc).__name__}: {exc}")
+        finally:
+            heartbeat.cancel()
         await queue.complete(self.db, task)
         return "done"
+
+    async def _keep_claim(self, task: queue.Task) -> None:
+        """Renew the task's claim while it runs (a lost renewal only risks a rerun)."""
+        while True:
+            await asyncio.sleep(queue.HEARTBEAT.total_seconds())
+            try:
+                await queue.renew(self.db, task)
+            except Exception:
+                log.warning("could not renew the claim of task %s", task.id, exc_info=True)
 
     async def run_due(self) -> int:
         """Run every task that is due now (concurrently up to ``concurrency``); returns

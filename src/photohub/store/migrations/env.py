@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+from photohub.store import push_schema  # noqa: F401 (its tables join the metadata)
 from photohub.store.schema import metadata
 
 connection = context.config.attributes.get("connection")

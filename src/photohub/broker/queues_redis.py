@@ -1,0 +1,194 @@
+"""Delivery queues in Redis, for several worker processes (``PHOTOHUB_REDIS_URL``).
+
+Keys, under the site's prefix (``photohub:`` by default):
+
+* ``pq:<subscription id>``: a list of ``<entry id>:<commit time>``, oldest first;
+* ``pdue``: a sorted set of subscription ids scored by when their queue is due (a
+  claim rescores to the end of its lease, a failure to the end of its backoff);
+* ``ps:<subscription id>``: a hash of the delivery state (``attempts``, ``ok`` the last
+  success, ``fail_at`` and ``fail``), what getSubscriptions shows.
+
+Adding is one MULTI/EXEC: every RPUSH and a ``ZADD NX`` (an idle queue becomes due now;
+one already claimed or backing off keeps its score). Claiming is a Lua script, so two
+workers never take the same queue: it takes the due ids and rescores them in one step.
+Only the worker holding a claim removes from a queue's head (``LTRIM``), and new entries
+go to its tail, so a trim never loses an entry added meanwhile; the script that trims
+also decides, atomically, whether the queue is still due.
+
+Durability is Redis's: run it with ``appendonly yes`` (``appendfsync always`` for
+strict at-least-once across a Redis crash; ``everysec`` may lose the last second of
+queued entries). Entries reach Redis after their change's commit, from the journal in
+``push_entries.targets`` (``push.fanout``): while Redis is unreachable the journal keeps
+them and a sweep pushes them once it is back, so nothing is lost on the way in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import redis.asyncio as aioredis
+
+from photohub.broker.queues import Backoff, QueuedRef, QueueState
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncConnection
+
+_CLAIM = """
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[3])
+for _, id in ipairs(ids) do redis.call('ZADD', KEYS[1], 'XX', ARGV[2], id) end
+return ids
+"""
+_DELIVERED = """
+if tonumber(ARGV[1]) > 0 then redis.call('LTRIM', KEYS[1], ARGV[1], -1) end
+redis.call('HSET', KEYS[3], 'attempts', 0, 'ok', ARGV[2])
+if tonumber(ARGV[4]) > tonumber(ARGV[2]) or redis.call('LLEN', KEYS[1]) > 0 then
+  redis.call('ZADD', KEYS[2], ARGV[4], ARGV[3])
+else
+  redis.call('ZREM', KEYS[2], ARGV[3])
+end
+return 1
+"""
+
+
+def _now() -> float:
+    return datetime.now(UTC).timestamp()
+
+
+def _moment(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    return datetime.fromtimestamp(float(value), UTC).replace(tzinfo=None)
+
+
+def _stamp(moment: datetime) -> float:
+    return moment.replace(tzinfo=UTC).timestamp()
+
+
+class RedisQueues:
+    in_transaction = False
+
+    def __init__(self, url: str, prefix: str = "photohub:") -> None:
+        self._url = url
+        self._prefix = prefix
+        self._due = prefix + "pdue"
+        self._redis: aioredis.Redis | None = None
+
+    @property
+    def redis(self) -> aioredis.Redis:
+        if self._redis is None:
+            raise RuntimeError("RedisQueues.start() was not called")
+        return self._redis
+
+    def _queue(self, subscription_id: int) -> str:
+        return f"{self._prefix}pq:{subscription_id}"
+
+    def _state(self, subscription_id: int) -> str:
+        return f"{self._prefix}ps:{subscription_id}"
+
+    async def start(self) -> None:
+        self._redis = aioredis.Redis.from_url(self._url, health_check_interval=15)
+        self._claim = self._redis.register_script(_CLAIM)
+        self._delivered = self._redis.register_script(_DELIVERED)
+
+    async def close(self) -> None:
+        if self._redis is not None:
+            await self._redis.aclose()
+            self._redis = None
+
+    async def add(
+        self,
+        conn: AsyncConnection | None,
+        entry_id: int,
+        subscription_ids: Sequence[int],
+        committed: datetime,
+    ) -> None:
+        ids = sorted(set(subscription_ids))
+        if not ids:
+            return
+        item = f"{entry_id}:{_stamp(committed):.6f}"
+        now = _now()
+        async with self.redis.pipeline(transaction=True) as pipe:
+            for subscription_id in ids:
+                pipe.rpush(self._queue(subscription_id), item)
+            pipe.zadd(self._due, dict.fromkeys((str(i) for i in ids), now), nx=True)
+            await pipe.execute()
+
+    async def extend(
+        self,
+        conn: AsyncConnection | None,
+        subscription_id: int,
+        entry_ids: Sequence[int],
+        committed: datetime,
+    ) -> None:
+        if not entry_ids:
+            return
+        stamp = f"{_stamp(committed):.6f}"
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.rpush(self._queue(subscription_id), *(f"{e}:{stamp}" for e in entry_ids))
+            pipe.zadd(self._due, {str(subscription_id): _now()}, nx=True)
+            await pipe.execute()
+
+    async def claim(self, limit: int, lease: timedelta) -> list[int]:
+        now = _now()
+        args = [now, now + lease.total_seconds(), limit]
+        ids = await self._claim(keys=[self._due], args=args)
+        return [int(i) for i in ids]
+
+    async def peek(self, subscription_id: int, limit: int) -> list[QueuedRef]:
+        items = await self.redis.lrange(self._queue(subscription_id), 0, limit - 1)
+        refs = []
+        for position, raw in enumerate(items):
+            text = raw.decode() if isinstance(raw, bytes) else str(raw)
+            entry, _, committed = text.partition(":")
+            moment = _moment(committed) or datetime.now(UTC).replace(tzinfo=None)
+            refs.append(QueuedRef(position, int(entry), moment))
+        return refs
+
+    async def delivered(
+        self, subscription_id: int, refs: Sequence[QueuedRef], *, hold: float = 0.0
+    ) -> None:
+        keys = [self._queue(subscription_id), self._due, self._state(subscription_id)]
+        now = _now()
+        await self._delivered(keys=keys, args=[len(refs), now, subscription_id, now + hold])
+
+    async def failed(self, subscription_id: int, reason: str, backoff: Backoff) -> float:
+        key = self._state(subscription_id)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hincrby(key, "attempts", 1)
+            pipe.hset(key, mapping={"fail_at": _now(), "fail": reason[:1000]})
+            attempts, _ = await pipe.execute()
+        wait = backoff(int(attempts))
+        await self.redis.zadd(self._due, {str(subscription_id): _now() + wait})
+        return wait
+
+    async def drop(self, subscription_id: int) -> None:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.delete(self._queue(subscription_id), self._state(subscription_id))
+            pipe.zrem(self._due, str(subscription_id))
+            await pipe.execute()
+
+    async def states(self, subscription_ids: Sequence[int]) -> dict[int, QueueState]:
+        ids = sorted(set(subscription_ids))
+        if not ids:
+            return {}
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for subscription_id in ids:
+                pipe.llen(self._queue(subscription_id))
+                pipe.hgetall(self._state(subscription_id))
+                pipe.zscore(self._due, str(subscription_id))
+            answers = await pipe.execute()
+        found: dict[int, QueueState] = {}
+        for index, subscription_id in enumerate(ids):
+            depth, state, due = answers[3 * index : 3 * index + 3]
+            fields = {k.decode(): v.decode() for k, v in state.items()}
+            found[subscription_id] = QueueState(
+                depth=int(depth),
+                attempts=int(fields.get("attempts", 0)),
+                last_success_at=_moment(fields.get("ok")),
+                last_failure_at=_moment(fields.get("fail_at")),
+                last_failure=fields.get("fail"),
+                due_at=_moment(due) if depth else None,
+            )
+        return found

@@ -1,0 +1,70 @@
+"""Putting rendered entries into subscriptions' queues, whichever backend holds them.
+
+With queues in the database (``in_transaction``) the entry and its queue rows commit
+together with the dispatch. With queues in Redis, the dispatch transaction writes the
+entry with the subscriptions it is owed to (``push_entries.targets``, a journal); after
+the commit :func:`publish` pushes it to Redis and clears the journal. A crash or a Redis
+outage in between leaves the journal set, and :func:`republish_stale` (run by the
+delivery loop) pushes it again later: at-least-once, and no worker ever sees an entry
+whose row is not committed yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from photohub.store import push_queue
+from photohub.store.db import utcnow
+
+if TYPE_CHECKING:
+    from photohub.site import Site
+
+STALE_AFTER = timedelta(seconds=30)  # a journal older than this was left by a crash
+
+
+async def add(
+    site: Site, conn: AsyncConnection, photo_id: int | None, body: bytes, targets: set[int]
+) -> int | None:
+    """Store the entry and queue it for ``targets`` (or journal it, see the module
+    docstring); returns the entry id to :func:`publish` after the commit, if any."""
+    if not targets:
+        return None
+    if site.queues.in_transaction:
+        entry_id = await push_queue.add_entry(conn, photo_id, body)
+        await site.queues.add(conn, entry_id, sorted(targets), utcnow())
+        return None
+    return await push_queue.add_entry(conn, photo_id, body, sorted(targets))
+
+
+async def publish(site: Site, entry_ids: Sequence[int]) -> None:
+    """After the commit: push journalled entries to the queue backend."""
+    if not entry_ids:
+        return
+    async with site.db.read() as conn:
+        owed = await push_queue.owed(conn, entry_ids=entry_ids)
+    await _push(site, owed)
+    site.wake_delivery()
+
+
+async def republish_stale(site: Site) -> int:
+    """Push what a crash or an outage left in the journal; returns how many entries."""
+    if site.queues.in_transaction:
+        return 0
+    async with site.db.read() as conn:
+        owed = await push_queue.owed(conn, before=utcnow() - STALE_AFTER)
+    await _push(site, owed)
+    return len(owed)
+
+
+async def _push(site: Site, owed: list[tuple[int, list[int], datetime]]) -> None:
+    done = []
+    for entry_id, targets, created in owed:
+        await site.queues.add(None, entry_id, targets, created)
+        done.append(entry_id)
+    if done:
+        async with site.db.write() as conn:
+            await push_queue.settle(conn, done)

@@ -1,0 +1,308 @@
+"""Delivery queues in SQL (the embedded backend of ``broker.queues.DeliveryQueues``),
+and the rendered entries every backend shares.
+
+``push_entries`` holds each change's rendered Atom entry once. :class:`SqlQueues` keeps
+a queue row per (subscription, entry) in ``push_queue`` and the due-set in
+``push_subscriptions.due_at``: set when entries are queued, pushed forward by a claim
+(the lease) or a backoff, cleared when the queue is empty. A queue row is deleted only
+once its entry was delivered (a 2xx), so a worker that dies mid-POST leaves it queued
+and another worker sends it again once the claim lapses (at-least-once; entries keep
+their ids). Claims take rows with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite's
+``BEGIN IMMEDIATE`` serialises claimers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from photohub.broker.queues import Backoff, QueuedRef, QueueState
+from photohub.store.db import Database, utcnow
+from photohub.store.push_schema import push_entries, push_queue, push_subscriptions
+
+subs = push_subscriptions
+
+
+async def add_entry(
+    conn: AsyncConnection,
+    photo_id: int | None,
+    body: bytes,
+    targets: Sequence[int] | None = None,
+) -> int:
+    """Store a rendered entry; ``targets``: the fan-out still owed to a queue backend
+    outside the database (the journal ``push.fanout`` reads)."""
+    result = await conn.execute(
+        push_entries.insert()
+        .values(
+            photo_id=photo_id,
+            body=body,
+            targets=sorted(set(targets)) if targets is not None else None,
+            created_at=utcnow(),
+        )
+        .returning(push_entries.c.id)
+    )
+    return int(result.scalar_one())
+
+
+async def owed(
+    conn: AsyncConnection, *, entry_ids: Sequence[int] = (), before: datetime | None = None
+) -> list[tuple[int, list[int], datetime]]:
+    """Journalled fan-outs, (entry id, subscription ids, created): those of
+    ``entry_ids``, or every one made before ``before`` (what a crash left)."""
+    query = sa.select(push_entries.c.id, push_entries.c.targets, push_entries.c.created_at)
+    query = query.where(push_entries.c.targets.is_not(None)).order_by(push_entries.c.id)
+    if before is not None:
+        query = query.where(push_entries.c.created_at < before).limit(500)
+    else:
+        query = query.where(push_entries.c.id.in_(list(entry_ids)))
+    rows = await conn.execute(query)
+    return [(int(r.id), [int(t) for t in r.targets or []], r.created_at) for r in rows]
+
+
+async def settle(conn: AsyncConnection, entry_ids: Sequence[int]) -> None:
+    """The journalled fan-outs reached their backend."""
+    if entry_ids:
+        await conn.execute(
+            push_entries.update().where(push_entries.c.id.in_(list(entry_ids))).values(targets=None)
+        )
+
+
+async def add_entries(
+    conn: AsyncConnection, items: Sequence[tuple[int | None, bytes]]
+) -> list[int]:
+    """Store many rendered entries (photo id, body) at once; their ids, in order."""
+    if not items:
+        return []
+    now = utcnow()
+    rows = [{"photo_id": p, "body": b, "targets": None, "created_at": now} for p, b in items]
+    result = await conn.execute(
+        push_entries.insert().returning(push_entries.c.id, sort_by_parameter_order=True), rows
+    )
+    return [int(i) for i in result.scalars()]
+
+
+async def bodies(conn: AsyncConnection, entry_ids: Sequence[int]) -> dict[int, bytes]:
+    """The rendered entries by id (an id swept meanwhile is missing)."""
+    ids = sorted(set(entry_ids))
+    if not ids:
+        return {}
+    query = sa.select(push_entries.c.id, push_entries.c.body).where(push_entries.c.id.in_(ids))
+    return {int(i): bytes(b) for i, b in await conn.execute(query)}
+
+
+async def sweep_entries(conn: AsyncConnection, older_than: datetime, *, held: bool) -> int:
+    """Delete entries made before ``older_than``; with ``held``, only those no SQL
+    queue refers to any more (Redis queues cannot be asked: they go by age alone)."""
+    condition = push_entries.c.created_at < older_than
+    if held:
+        refs = sa.select(push_queue.c.entry_id).where(push_queue.c.entry_id == push_entries.c.id)
+        condition = sa.and_(condition, ~sa.exists(refs))
+    result = await conn.execute(push_entries.delete().where(condition))
+    return int(result.rowcount)
+
+
+class SqlQueues:
+    """Queues and due-set in the site's database (see the module docstring)."""
+
+    in_transaction = True
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def start(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+    async def add(
+        self,
+        conn: AsyncConnection | None,
+        entry_id: int,
+        subscription_ids: Sequence[int],
+        committed: datetime,
+    ) -> None:
+        ids = sorted(set(subscription_ids))
+        if not ids:
+            return
+        if conn is None:
+            raise ValueError("SQL queues are added to inside the dispatch transaction")
+        rows = [{"subscription_id": s, "entry_id": entry_id, "created_at": committed} for s in ids]
+        await conn.execute(push_queue.insert(), rows)
+        await conn.execute(
+            subs.update()
+            .where(subs.c.id.in_(ids), subs.c.due_at.is_(None))
+            .values(due_at=committed)
+        )
+
+    async def extend(
+        self,
+        conn: AsyncConnection | None,
+        subscription_id: int,
+        entry_ids: Sequence[int],
+        committed: datetime,
+    ) -> None:
+        if not entry_ids:
+            return
+        if conn is None:
+            raise ValueError("SQL queues are added to inside a transaction")
+        rows = [
+            {"subscription_id": subscription_id, "entry_id": e, "created_at": committed}
+            for e in entry_ids
+        ]
+        await conn.execute(push_queue.insert(), rows)
+        await conn.execute(
+            subs.update()
+            .where(subs.c.id == subscription_id, subs.c.due_at.is_(None))
+            .values(due_at=committed)
+        )
+
+    async def claim(self, limit: int, lease: timedelta) -> list[int]:
+        now = utcnow()
+        pick = (
+            sa.select(subs.c.id)
+            .where(subs.c.due_at <= now, subs.c.state == "active")
+            .order_by(subs.c.due_at)
+            .limit(limit)
+        )
+        if self.db.is_postgres:
+            pick = pick.with_for_update(skip_locked=True)
+        async with self.db.write() as conn:
+            ids = [int(i) for i in (await conn.execute(pick)).scalars()]
+            if ids:
+                await conn.execute(
+                    subs.update().where(subs.c.id.in_(ids)).values(due_at=now + lease)
+                )
+        return ids
+
+    async def peek(self, subscription_id: int, limit: int) -> list[QueuedRef]:
+        query = (
+            sa.select(push_queue.c.id, push_queue.c.entry_id, push_queue.c.created_at)
+            .where(push_queue.c.subscription_id == subscription_id)
+            .order_by(push_queue.c.id)
+            .limit(limit)
+        )
+        async with self.db.read() as conn:
+            rows = await conn.execute(query)
+            return [QueuedRef(int(r.id), int(r.entry_id), r.created_at) for r in rows]
+
+    async def delivered(
+        self, subscription_id: int, refs: Sequence[QueuedRef], *, hold: float = 0.0
+    ) -> None:
+        now = utcnow()
+        again = now + timedelta(seconds=hold)
+        async with self.db.write() as conn:
+            handles = [ref.handle for ref in refs]
+            if handles:
+                await conn.execute(push_queue.delete().where(push_queue.c.id.in_(handles)))
+            more = sa.exists().where(push_queue.c.subscription_id == subscription_id)
+            await conn.execute(
+                subs.update()
+                .where(subs.c.id == subscription_id)
+                .values(
+                    last_success_at=now,
+                    delivery_attempts=0,
+                    # A rated queue stays due at its next slot even when empty, so
+                    # that entries arriving meanwhile wait for it.
+                    due_at=again if hold > 0 else sa.case((more, now), else_=None),
+                )
+            )
+
+    async def failed(self, subscription_id: int, reason: str, backoff: Backoff) -> float:
+        now = utcnow()
+        async with self.db.write() as conn:
+            attempts = await conn.scalar(
+                subs.update()
+                .where(subs.c.id == subscription_id)
+                .values(
+                    last_failure_at=now,
+                    last_failure=reason[:1000],
+                    delivery_attempts=subs.c.delivery_attempts + 1,
+                )
+                .returning(subs.c.delivery_attempts)
+            )
+            wait = backoff(int(attempts or 1))
+            await conn.execute(
+                subs.update()
+                .where(subs.c.id == subscription_id)
+                .values(due_at=now + timedelta(seconds=wait))
+            )
+        return wait
+
+    async def drop(self, subscription_id: int) -> None:
+        async with self.db.write() as conn:
+            await conn.execute(
+                push_queue.delete().where(push_queue.c.subscription_id == subscription_id)
+            )
+            await conn.execute(
+                subs.update().where(subs.c.id == subscription_id).values(due_at=None)
+            )
+
+    async def states(self, subscription_ids: Sequence[int]) -> dict[int, QueueState]:
+        ids = sorted(set(subscription_ids))
+        found = {i: QueueState() for i in ids}
+        if not ids:
+            return found
+        async with self.db.read() as conn:
+            depths = dict.fromkeys(ids, 0)
+            counts = await conn.execute(
+                sa.select(push_queue.c.subscription_id, sa.func.count())
+                .where(push_queue.c.subscription_id.in_(ids))
+                .group_by(push_queue.c.subscription_id)
+            )
+            for subscription_id, count in counts:
+                depths[int(subscription_id)] = int(count)
+            rows = await conn.execute(
+                sa.select(
+                    subs.c.id,
+                    subs.c.delivery_attempts,
+                    subs.c.last_success_at,
+                    subs.c.last_failure_at,
+                    subs.c.last_failure,
+                    subs.c.due_at,
+                ).where(subs.c.id.in_(ids))
+            )
+            for r in rows:
+                found[int(r.id)] = QueueState(
+                    depth=depths[int(r.id)],
+                    attempts=int(r.delivery_attempts),
+                    last_success_at=r.last_success_at,
+                    last_failure_at=r.last_failure_at,
+                    last_failure=r.last_failure,
+                    due_at=r.due_at if depths[int(r.id)] else None,
+                )
+        return found
+
+
+DELIVERY_COLUMNS = (
+    subs.c.id,
+    subs.c.state,
+    subs.c.dialect,
+    subs.c.topic,
+    subs.c.topic_name,
+    subs.c.callback,
+    subs.c.secret,
+    subs.c.max_rate,
+)
+
+
+async def delivery_rows(conn: AsyncConnection, subscription_ids: Sequence[int]) -> list[RowMapping]:
+    """What a delivery needs of these subscriptions (those that still exist)."""
+    ids = sorted(set(subscription_ids))
+    if not ids:
+        return []
+    query = sa.select(*DELIVERY_COLUMNS).where(subs.c.id.in_(ids)).order_by(subs.c.id)
+    return list((await conn.execute(query)).mappings())
+
+
+async def end(conn: AsyncConnection, subscription_id: int, state: str, reason: str) -> None:
+    """The hub stops delivering to the subscription (``gone``: its callback said 410)."""
+    await conn.execute(
+        subs.update()
+        .where(subs.c.id == subscription_id)
+        .values(state=state, due_at=None, last_failure=reason[:1000], last_failure_at=utcnow())
+    )
