@@ -14,7 +14,7 @@ from photohub.store import photos as photo_store
 from photohub.store import tags as tag_store
 from photohub.store import users
 from photohub.store.db import utcnow
-from photohub.store.schema import contacts
+from photohub.store.schema import contacts, faves
 
 RENDITIONS = [
     {"size": 256, "width": 256, "height": 192},
@@ -77,3 +77,8 @@ async def photo(
     if tags:
         await tag_store.set_tags(conn, photo_id, make_tags(tags), fields["user_id"])
     return photo_id
+
+
+async def fave(conn: AsyncConnection, faver: RowMapping, photo_id: int, *, at: datetime) -> None:
+    """``faver`` faves the photo at the time given (fave topics are ordered by it)."""
+    await conn.execute(faves.insert().values(user_id=faver["id"], photo_id=photo_id, created_at=at))

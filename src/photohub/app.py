@@ -17,7 +17,18 @@ from photohub.api import openapi, rest, upload
 from photohub.config import Settings, from_env
 from photohub.domain.errors import PhotohubError
 from photohub.site import Site
-from photohub.web import accounts, admin, api, explorer, files, identity, pages
+from photohub.web import (
+    accounts,
+    admin,
+    api,
+    explorer,
+    files,
+    hub,
+    identity,
+    pages,
+    push_admin,
+    topics,
+)
 from photohub.web import apps as app_pages
 from photohub.web import oauth as oauth_pages
 from photohub.web.render import STATIC, error_response
@@ -38,6 +49,8 @@ routes = [
     Route("/admin", pages.admin),
     Route("/admin/login", pages.admin_login, methods=["GET", "POST"]),
     Route("/admin/logout", pages.admin_logout, methods=["POST"]),
+    Route("/admin/push", push_admin.subscriptions),
+    Route("/admin/push/{subscription_id:int}/end", push_admin.end, methods=["POST"]),
     Route("/signup", accounts.signup, methods=["GET", "POST"]),
     Route("/login", accounts.login, methods=["GET", "POST"]),
     Route("/logout", accounts.logout, methods=["POST"]),
@@ -66,6 +79,7 @@ routes = [
     Route("/services/api/openapi.json", openapi.endpoint),
     Route("/services/api/explorer", explorer.index),
     Route("/services/api/explorer/{method_name:str}", explorer.method),
+    Route("/hub", hub.endpoint, methods=["POST"]),
     # OAuth 1.0a (docs/oauth.md) and app registration
     Route("/services/oauth/request_token", oauth_pages.request_token, methods=["GET", "POST"]),
     Route("/services/oauth/authorize", oauth_pages.authorize, methods=["GET", "POST"]),
@@ -75,6 +89,7 @@ routes = [
     Route("/live", api.live),
     Route("/media/{name:str}", files.rendition),
     Route("/buddyicons/{name:str}", accounts.buddyicon),
+    Route("/push/topics/{name:str}", topics.feed, methods=["GET", "HEAD"]),
     Mount("/static", files.VersionedStatic(directory=str(STATIC)), name="static"),
     Route("/healthz", healthz),
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 import sys
@@ -296,3 +297,47 @@ def admin_create_token(
         click.echo(f"{name}={value}")
     if made.app_created:
         click.echo(f"(created the app {made.app_name!r} for {made.username})", err=True)
+
+
+@main.group()
+def push() -> None:
+    """The push hub: subscriptions and their deliveries."""
+
+
+@push.command("backfill")
+@click.argument("subscription", type=int)
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
+    default=None,
+    help="Only photos uploaded on or after this date (UTC), e.g. 2026-11-01.",
+)
+@data_dir_option
+def push_backfill(subscription: int, since: Any, data_dir: Path | None = None) -> None:
+    """Send SUBSCRIPTION (its id, as the admin page shows) every photo its topic
+    already holds, through its queue; delivers them from this process too."""
+    from photohub.push.backfill import BackfillError, Progress, backfill, drained
+
+    def report(progress: Progress) -> None:
+        click.echo(f"queued {progress.queued} entries", err=True)
+
+    async def act(site: Site) -> tuple[int, str | None]:
+        delivering = asyncio.create_task(site.deliverer.loop.run_forever())
+        try:
+            done = await backfill(site, subscription, since=since, progress=report)
+            return done.queued, await drained(site, subscription)
+        finally:
+            delivering.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await delivering
+
+    try:
+        queued, failing = _with_site(_settings(data_dir), act)
+    except BackfillError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if failing:
+        raise click.ClickException(
+            f"queued {queued} photos, but deliveries to subscription {subscription} fail "
+            f"({failing}); the hub's workers keep retrying"
+        )
+    click.echo(f"backfilled {queued} photos to subscription {subscription}")

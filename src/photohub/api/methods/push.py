@@ -14,6 +14,7 @@ from photohub.api.errors import ApiError
 from photohub.api.listing import unix_text
 from photohub.api.photolist import unix
 from photohub.api.registry import Result, registry
+from photohub.broker.queues import QueueState
 from photohub.domain.push_errors import FLICKR_MESSAGES, PRO_ONLY, SubscribeError
 from photohub.domain.topics import DISPLAY_NAMES, TOPIC_NAMES
 from photohub.push import subscribe as push
@@ -98,14 +99,19 @@ async def unsubscribe(call: Call) -> Result:
     "flickr.push.getSubscriptions",
     "Returns the calling user's push subscriptions.",
     perms="read",
-    description="Flickr's fields plus photohub's state and last_verify_error.",
+    description="Flickr's fields plus photohub's: state, topic_url, last_verify_error, "
+    "and the deliveries: queue_depth (entries waiting), delivery_attempts (failures in a "
+    "row), last_success and last_failure (Unix times, 0 for never), last_failure_reason, "
+    "next_attempt (when a backed-off queue is tried again, 0 when none is waiting).",
 )
 async def get_subscriptions(call: Call) -> Result:
     user = call.require_user("read")
     async with call.site.db.read() as conn:
         rows = await subs.of_user(conn, int(user["id"]))
+    states = await call.site.queues.states([int(row["id"]) for row in rows])
     listed = []
     for row in rows:
+        state = states.get(int(row["id"]), QueueState())
         created = unix(row["created_at"]) or 0
         listed.append(
             {
@@ -120,6 +126,12 @@ async def get_subscriptions(call: Call) -> Result:
                 "state": row["state"],
                 "topic_url": call.base_url + row["topic"],
                 "last_verify_error": row["last_verify_error"] or "",
+                "queue_depth": state.depth,
+                "delivery_attempts": state.attempts,
+                "last_success": unix_text(state.last_success_at) or "0",
+                "last_failure": unix_text(state.last_failure_at) or "0",
+                "last_failure_reason": state.last_failure or "",
+                "next_attempt": unix_text(state.due_at) or "0",
             }
         )
     return {"subscriptions": {"subscription": listed}}
