@@ -16,6 +16,7 @@ from photohub.domain.push_match import (
     PhotoFacts,
     admits,
     circle_keys,
+    entry_reaches,
     fave_keys,
     photo_keys,
     topic_keys,
@@ -146,3 +147,19 @@ def test_polar_circles_use_latitude_bands() -> None:
     keys = circle_keys(89.99, 0.0, 20.0)
     assert keys and all(k.startswith("band:") for k in keys)
     assert len(circle_keys(0.0, 0.0, 32.0)) <= MAX_CELLS
+
+
+def test_entries_reach_streams_by_the_same_keys_and_distance() -> None:
+    circle = make_topic("geo", {"lat": "48.86", "lon": "2.35", "radius": "5"})
+    circle_keys_ = frozenset(topic_keys(circle, no_places))
+    inside = PhotoFacts(owner_id=1, location=(48.8566, 2.3522), accuracy=16)
+    outside = PhotoFacts(owner_id=1, location=(48.7, 2.6), accuracy=16)
+    for facts, expected in ((inside, True), (outside, False)):
+        assert facts.location is not None
+        geo_ = {"lat": facts.location[0], "lon": facts.location[1], "accuracy": 16.0}
+        assert entry_reaches(circle, circle_keys_, photo_keys(facts), geo_) is expected
+        assert reaches(circle, facts) is expected
+    # A tombstone carries no location: its keys decide.
+    assert entry_reaches(circle, circle_keys_, photo_keys(inside), None)
+    tags = make_topic("tags", {"tags": "cats"})
+    assert not entry_reaches(tags, frozenset(topic_keys(tags, no_places)), ["tag:dogs"], None)

@@ -41,7 +41,7 @@ reach personal topics only, never tags, geo, commons or the firehose. The grid i
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from photohub.domain import geo
@@ -196,3 +196,25 @@ def admits(topic: Topic, facts: PhotoFacts) -> bool:
     assert topic.lat is not None and topic.lon is not None and topic.radius_km is not None
     lat, lon = facts.location
     return geo.haversine_km(topic.lat, topic.lon, lat, lon) <= topic.radius_km
+
+
+def entry_reaches(
+    topic: Topic,
+    topic_keyset: frozenset[str],
+    entry_keys: Iterable[str],
+    geo: Mapping[str, float] | None,
+) -> bool:
+    """Whether a change's entry belongs on a stream of ``topic`` (whose keys are
+    ``topic_keyset``): the same test as a subscription's, from what the entry log keeps.
+    ``geo`` is the photo's public location and accuracy (None for a tombstone, which
+    goes wherever the photo's keys went)."""
+    if topic_keyset.isdisjoint(entry_keys):
+        return False
+    if geo is None:
+        return True
+    facts = PhotoFacts(
+        owner_id=None,
+        location=(float(geo["lat"]), float(geo["lon"])),
+        accuracy=int(geo["accuracy"]),
+    )
+    return admits(topic, facts)

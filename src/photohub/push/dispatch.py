@@ -32,7 +32,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from photohub.domain import atom
 from photohub.domain.privacy import location_public, pushable
-from photohub.domain.push_match import PhotoFacts, admits, fave_keys, photo_keys
+from photohub.domain.push_match import (
+    STREET_ACCURACY,
+    PhotoFacts,
+    admits,
+    fave_keys,
+    photo_keys,
+)
 from photohub.domain.topics import parse_topic_url
 from photohub.push import entries, fanout
 from photohub.store import events, faves, push_index, push_photos, tags, users
@@ -164,11 +170,25 @@ async def _reached(conn: AsyncConnection, keys: list[str], facts: PhotoFacts | N
 
 
 async def _queue(
-    site: Site, conn: AsyncConnection, photo_id: int, entry: atom.Entry, targets: set[int]
+    site: Site,
+    conn: AsyncConnection,
+    photo_id: int,
+    entry: atom.Entry,
+    targets: set[int],
+    keys: list[str],
+    facts: PhotoFacts | None = None,
 ) -> list[int]:
-    """Queue the entry for ``targets``; the entry ids to publish after the commit."""
-    entry_id = await fanout.add(site, conn, photo_id, atom.render_entry(entry), targets)
-    return [] if entry_id is None else [entry_id]
+    """Store the entry, queue it for ``targets``; the entry ids to publish after the
+    commit. ``keys`` (and the public location in ``facts``) are what topic streams
+    match it on."""
+    if not targets and not keys:
+        return []
+    geo = None
+    if facts is not None and facts.location is not None:
+        lat, lon = facts.location
+        geo = {"lat": lat, "lon": lon, "accuracy": float(facts.accuracy or STREET_ACCURACY)}
+    body = atom.render_entry(entry)
+    return [await fanout.add(site, conn, photo_id, body, targets, keys=keys, geo=geo)]
 
 
 async def _owner(conn: AsyncConnection, row: RowMapping | None) -> RowMapping | None:
@@ -194,19 +214,19 @@ async def push_photo(site: Site, args: dict[str, Any]) -> None:
             targets = await _reached(conn, keys, facts)
             tag_rows = (await tags.tags_of(conn, [photo_id]))[photo_id]
             entry = entries.photo_entry(site.base_url, row, tag_rows)
-            owed += await _queue(site, conn, photo_id, entry, targets)
+            owed += await _queue(site, conn, photo_id, entry, targets, keys, facts)
             dropped = [k for k in told_keys if k not in set(keys)]
             left = await _reached(conn, dropped, None) - targets if dropped else set()
             comment = "no longer in this topic"
             tombstone = entries.deleted_entry(site.base_url, photo_id, now, comment)
-            owed += await _queue(site, conn, photo_id, tombstone, left)
+            owed += await _queue(site, conn, photo_id, tombstone, left, dropped)
             await push_photos.put(conn, photo_id, keys, now)
             queued = bool(targets or left)
         elif told is not None:
             comment = "deleted" if row is None else "no longer public"
             tombstone = entries.deleted_entry(site.base_url, photo_id, now, comment)
             targets = await _reached(conn, told_keys, None)
-            owed += await _queue(site, conn, photo_id, tombstone, targets)
+            owed += await _queue(site, conn, photo_id, tombstone, targets, told_keys)
             await push_photos.forget(conn, photo_id)
             queued = bool(targets)
     await fanout.publish(site, owed)
@@ -230,7 +250,7 @@ async def push_fave(site: Site, args: dict[str, Any]) -> None:
         tag_rows = (await tags.tags_of(conn, [photo_id]))[photo_id]
         contributor = atom.Person(str(faver["username"]))
         entry = entries.photo_entry(site.base_url, row, tag_rows, (contributor,))
-        owed = await _queue(site, conn, photo_id, entry, targets)
+        owed = await _queue(site, conn, photo_id, entry, targets, keys)
     await fanout.publish(site, owed)
     if targets:
         site.wake_delivery()

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -24,30 +24,46 @@ if TYPE_CHECKING:
     from photohub.site import Site
 
 STALE_AFTER = timedelta(seconds=30)  # a journal older than this was left by a crash
+STREAM_CHANNEL = "push-entries"  # the broker channel topic streams listen to
 
 
 async def add(
-    site: Site, conn: AsyncConnection, photo_id: int | None, body: bytes, targets: set[int]
-) -> int | None:
-    """Store the entry and queue it for ``targets`` (or journal it, see the module
-    docstring); returns the entry id to :func:`publish` after the commit, if any."""
-    if not targets:
-        return None
-    if site.queues.in_transaction:
-        entry_id = await push_queue.add_entry(conn, photo_id, body)
+    site: Site,
+    conn: AsyncConnection,
+    photo_id: int | None,
+    body: bytes,
+    targets: set[int],
+    *,
+    keys: Sequence[str],
+    geo: dict[str, float] | None = None,
+) -> int:
+    """Store a change's entry (with the ``keys`` and public ``geo`` topic streams match
+    it on) and queue it for ``targets`` (or journal it, see the module docstring);
+    returns its id, to :func:`publish` after the commit."""
+    journal = sorted(targets) if targets and not site.queues.in_transaction else None
+    entry_id = await push_queue.add_entry(conn, photo_id, body, targets=journal, keys=keys, geo=geo)
+    if targets and site.queues.in_transaction:
         await site.queues.add(conn, entry_id, sorted(targets), utcnow())
-        return None
-    return await push_queue.add_entry(conn, photo_id, body, sorted(targets))
+    return entry_id
 
 
 async def publish(site: Site, entry_ids: Sequence[int]) -> None:
-    """After the commit: push journalled entries to the queue backend."""
+    """After the commit: push journalled entries to the queue backend, and announce the
+    entries to every process's topic streams (through the broker)."""
     if not entry_ids:
         return
     async with site.db.read() as conn:
         owed = await push_queue.owed(conn, entry_ids=entry_ids)
+        logged = await push_queue.entry_log(conn, entry_ids=entry_ids)
     await _push(site, owed)
-    site.wake_delivery()
+    if owed:
+        site.wake_delivery()
+    for entry in logged:
+        await site.broker.publish(STREAM_CHANNEL, stream_message(entry))
+
+
+def stream_message(entry: push_queue.Logged) -> dict[str, Any]:
+    return {"id": entry.id, "keys": entry.keys, "geo": entry.geo, "body": entry.body.decode()}
 
 
 async def republish_stale(site: Site) -> int:

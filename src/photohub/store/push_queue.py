@@ -14,6 +14,7 @@ their ids). Claims take rows with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLi
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -25,27 +26,63 @@ from photohub.store.db import Database, utcnow
 from photohub.store.push_schema import push_entries, push_queue, push_subscriptions
 
 subs = push_subscriptions
+_ENTRY_LOCK = 7242003
 
 
 async def add_entry(
     conn: AsyncConnection,
     photo_id: int | None,
     body: bytes,
+    *,
     targets: Sequence[int] | None = None,
+    keys: Sequence[str] | None = None,
+    geo: dict[str, float] | None = None,
 ) -> int:
-    """Store a rendered entry; ``targets``: the fan-out still owed to a queue backend
-    outside the database (the journal ``push.fanout`` reads)."""
+    """Store a rendered entry. ``targets``: the fan-out still owed to a queue backend
+    outside the database (the journal ``push.fanout`` reads); ``keys`` and ``geo``: what
+    topic streams match it against (``entry_log``)."""
+    if conn.dialect.name == "postgresql":
+        # Held until commit, as for the event outbox: entry ids become visible in id
+        # order, so a stream resuming "after id N" skips nothing.
+        await conn.execute(sa.text(f"SELECT pg_advisory_xact_lock({_ENTRY_LOCK})"))
     result = await conn.execute(
         push_entries.insert()
         .values(
             photo_id=photo_id,
             body=body,
             targets=sorted(set(targets)) if targets is not None else None,
+            keys=sorted(set(keys)) if keys is not None else None,
+            geo=geo,
             created_at=utcnow(),
         )
         .returning(push_entries.c.id)
     )
     return int(result.scalar_one())
+
+
+@dataclass(frozen=True)
+class Logged:
+    """A change's entry as topic streams see it."""
+
+    id: int
+    keys: list[str]
+    geo: dict[str, float] | None
+    body: bytes
+
+
+async def entry_log(
+    conn: AsyncConnection, *, after_id: int = 0, entry_ids: Sequence[int] = (), limit: int = 1000
+) -> list[Logged]:
+    """Entries of changes (not backfill) after ``after_id``, oldest first, or those of
+    ``entry_ids``: what a topic stream replays or announces."""
+    query = sa.select(push_entries.c.id, push_entries.c["keys"], push_entries.c.geo)
+    query = query.add_columns(push_entries.c.body).where(push_entries.c["keys"].is_not(None))
+    if entry_ids:
+        query = query.where(push_entries.c.id.in_(list(entry_ids)))
+    else:
+        query = query.where(push_entries.c.id > after_id)
+    rows = (await conn.execute(query.order_by(push_entries.c.id).limit(limit))).mappings()
+    return [Logged(int(r["id"]), list(r["keys"]), r["geo"], bytes(r["body"])) for r in rows]
 
 
 async def owed(

@@ -93,6 +93,10 @@ push_entries = sa.Table(
     # Redis queues only: the subscriptions still to be told, until Redis has the entry
     # (written with the change, cleared once pushed; a sweep pushes what a crash left).
     sa.Column("targets", sa.JSON(none_as_null=True), nullable=True),
+    # What topic streams match a change's entry against (domain.push_match): the
+    # photo's index keys and, when public, its location and accuracy. NULL for backfill.
+    sa.Column("keys", sa.JSON(none_as_null=True), nullable=True),
+    sa.Column("geo", sa.JSON(none_as_null=True), nullable=True),
     sa.Column("created_at", Stamp, nullable=False),
     sa.Index("ix_push_entries_created", "created_at"),
     sqlite_autoincrement=True,

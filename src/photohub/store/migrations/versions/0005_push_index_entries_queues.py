@@ -29,6 +29,8 @@ def upgrade() -> None:
         sa.Column("photo_id", sa.BigInteger(), nullable=True),
         sa.Column("body", sa.LargeBinary(), nullable=False),
         sa.Column("targets", sa.JSON(), nullable=True),
+        sa.Column("keys", sa.JSON(), nullable=True),
+        sa.Column("geo", sa.JSON(), nullable=True),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_push_entries")),
         sqlite_autoincrement=True,
