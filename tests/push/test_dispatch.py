@@ -304,3 +304,23 @@ async def test_batches_respect_the_size_cap(site: Site, receiver: Receiver) -> N
     # Every entry once (photos dispatched concurrently may queue in either order).
     titles = [e.title for p in receiver.posts for e in entries(p)]
     assert sorted(titles, key=lambda t: int(t[1:])) == [f"n{i}" for i in range(12)]
+
+
+async def test_a_faved_photo_deleted_tombstones_the_faves_topics_but_edits_do_not(
+    site: Site, receiver: Receiver
+) -> None:
+    ann = await account(site, "ann")
+    bob = await account(site, "bob")
+    await subscribe(site, receiver, "/bob", personal("my_faves", bob))
+    photo_id = await new_photo(site, ann, title="Faved")
+    await changed(site, photo_id)
+    await favorites.add(site, Viewer(user_id=int(bob["id"])), photo_id)
+    await pump(site)
+    assert len(receiver.posts_to("/bob")) == 1
+    await changed(site, photo_id, "photo.updated")
+    await pump(site)
+    assert len(receiver.posts_to("/bob")) == 1  # an edit is no fave
+    await photo_actions.delete(site, Viewer(user_id=int(ann["id"])), photo_id)
+    await pump(site)
+    [*_, last] = receiver.posts_to("/bob")
+    assert tombstone_refs(last) == [f"tag:photos.test,2026:photo/{photo_id}"]

@@ -174,6 +174,14 @@ def photo_keys(facts: PhotoFacts) -> list[str]:
     return keys
 
 
+FAVE_PREFIXES = ("faver:", "contacts_faver:")
+
+
+def is_fave_key(key: str) -> bool:
+    """A key a fave reached (kept with the photo, so its deletion reaches those too)."""
+    return key.startswith(FAVE_PREFIXES)
+
+
 def fave_keys(faver_id: int, faver_watchers: Sequence[int]) -> list[str]:
     """The keys a fave by ``faver_id`` reaches: my_faves of the faver, contacts_faves of
     whoever lists the faver as a contact."""

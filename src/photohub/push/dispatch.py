@@ -11,7 +11,8 @@ and none is read twice:
   ``push_collapse_seconds`` ago gets its task delayed to the end of that window, so a
   burst of edits goes out once, with the photo as it is by then, while the first
   change of a quiet photo goes at once;
-* ``photo.faved`` -> ``push_fave {photo_id, user_id}`` (my_faves, contacts_faves).
+* ``photo.faved`` -> ``push_fave {photo_id, user_id}`` (my_faves, contacts_faves); the
+  keys a fave reached are remembered with the photo, so its deletion reaches them too.
 
 :func:`push_photo` reads the photo as it is now. Pushable (``domain.privacy.pushable``):
 its entry is rendered once and queued for every active subscription its index keys
@@ -23,6 +24,7 @@ stops matching a subscription (a tag removed, a person untagged) gets a tombston
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +39,7 @@ from photohub.domain.push_match import (
     PhotoFacts,
     admits,
     fave_keys,
+    is_fave_key,
     photo_keys,
 )
 from photohub.domain.topics import parse_topic_url
@@ -120,12 +123,15 @@ async def follow_outbox(site: Site, limit: int = EVENTS_PER_STEP) -> bool:
 
 
 async def photo_facts(
-    conn: AsyncConnection, row: RowMapping, owner: RowMapping | None
+    conn: AsyncConnection,
+    row: RowMapping,
+    owner: RowMapping | None,
+    tag_rows: Sequence[Mapping[Any, Any]],
 ) -> PhotoFacts:
-    """What matching needs of a pushable photo, read in a few indexed queries."""
+    """What matching needs of a pushable photo (and its tag rows), read in a few
+    indexed queries."""
     owner_id = int(row["user_id"]) if row["user_id"] is not None else None
     people = await push_photos.people_ids(conn, int(row["id"]))
-    tag_rows = (await tags.tags_of(conn, [int(row["id"])]))[int(row["id"])]
     public_place = row["latitude"] is not None and location_public(
         row["visibility"], row["geo_perm"]
     )
@@ -162,10 +168,13 @@ async def _reached(conn: AsyncConnection, keys: list[str], facts: PhotoFacts | N
     every one under them, for a tombstone)."""
     found: set[int] = set()
     for candidate in await push_index.active_under(conn, keys):
-        geo = facts is not None and candidate["topic_name"] == "geo"
-        if geo and facts is not None and not admits(parse_topic_url(candidate["topic"]), facts):
-            continue
-        found.add(int(candidate["id"]))
+        outside = (
+            facts is not None
+            and candidate["topic_name"] == "geo"
+            and not admits(parse_topic_url(candidate["topic"]), facts)
+        )
+        if not outside:
+            found.add(int(candidate["id"]))
     return found
 
 
@@ -209,18 +218,20 @@ async def push_photo(site: Site, args: dict[str, Any]) -> None:
         told_keys = list(told["keys"]) if told is not None else []
         now = utcnow()
         if row is not None and is_pushable(row, owner):
-            facts = await photo_facts(conn, row, owner)
+            tag_rows = (await tags.tags_of(conn, [photo_id]))[photo_id]
+            facts = await photo_facts(conn, row, owner, tag_rows)
             keys = photo_keys(facts)
             targets = await _reached(conn, keys, facts)
-            tag_rows = (await tags.tags_of(conn, [photo_id]))[photo_id]
             entry = entries.photo_entry(site.base_url, row, tag_rows)
             owed += await _queue(site, conn, photo_id, entry, targets, keys, facts)
-            dropped = [k for k in told_keys if k not in set(keys)]
+            # Keys its faves reached stay: a later deletion goes to those subscribers too.
+            faved = [k for k in told_keys if is_fave_key(k)]
+            dropped = [k for k in told_keys if k not in set(keys) and not is_fave_key(k)]
             left = await _reached(conn, dropped, None) - targets if dropped else set()
             comment = "no longer in this topic"
             tombstone = entries.deleted_entry(site.base_url, photo_id, now, comment)
             owed += await _queue(site, conn, photo_id, tombstone, left, dropped)
-            await push_photos.put(conn, photo_id, keys, now)
+            await push_photos.put(conn, photo_id, sorted({*keys, *faved}), now)
             queued = bool(targets or left)
         elif told is not None:
             comment = "deleted" if row is None else "no longer public"
@@ -250,6 +261,11 @@ async def push_fave(site: Site, args: dict[str, Any]) -> None:
         tag_rows = (await tags.tags_of(conn, [photo_id]))[photo_id]
         contributor = atom.Person(str(faver["username"]))
         entry = entries.photo_entry(site.base_url, row, tag_rows, (contributor,))
+        # Remembered with the photo, so its deletion reaches these subscribers too.
+        told = await push_photos.get(conn, photo_id)
+        told_keys = list(told["keys"]) if told is not None else []
+        when = told["pushed_at"] if told is not None else utcnow()
+        await push_photos.put(conn, photo_id, sorted({*told_keys, *keys}), when)
         owed = await _queue(site, conn, photo_id, entry, targets, keys)
     await fanout.publish(site, owed)
     if targets:
