@@ -43,6 +43,7 @@ async def running(site: Site) -> AsyncIterator[str]:
     finally:
         server.should_exit = True
         await site.hub.close()  # ends open streams so the server can stop
+        site.topic_streams.end_streams()  # and the topic streams (live.topic_stream)
         await asyncio.wait_for(task, 10)
 
 

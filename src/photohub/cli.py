@@ -118,6 +118,7 @@ async def _serve(settings: Settings) -> None:
         while not server.should_exit and not serving.done():  # noqa: ASYNC110
             await asyncio.sleep(0.2)
         site.hub.end_streams()
+        site.topic_streams.end_streams()
         await serving
     finally:
         await site.close()

@@ -16,6 +16,7 @@ from photohub.banner import base_url
 from photohub.broker import create_broker
 from photohub.config import Settings
 from photohub.live.hub import LiveHub
+from photohub.live.topic_stream import TopicHub
 from photohub.media.storage import MediaStore
 from photohub.store import guests
 from photohub.store import site as site_store
@@ -49,6 +50,13 @@ class Site:
         self.db = Database(settings.db_url)
         self.broker = create_broker(settings.redis_url, settings.redis_prefix)
         self.hub = LiveHub(
+            self.db,
+            self.broker,
+            poll_interval=settings.event_poll_interval,
+            heartbeat=settings.heartbeat_seconds,
+        )
+        # Topic streams' fan-out; it starts with the first stream (live.topic_stream).
+        self.topic_streams = TopicHub(
             self.db,
             self.broker,
             poll_interval=settings.event_poll_interval,
@@ -117,6 +125,7 @@ class Site:
         await self.deliverer.close()
         await self.queues.close()
         await self.hub.close()
+        await self.topic_streams.close()
         await self.broker.close()
         await self.db.dispose()
 

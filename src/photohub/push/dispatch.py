@@ -250,7 +250,9 @@ async def push_fave(site: Site, args: dict[str, Any]) -> None:
     my_faves and to their contacts' contacts_faves, the faver as ``atom:contributor``."""
     photo_id, faver_id = int(args["photo_id"]), int(args["user_id"])
     async with site.db.write() as conn:
-        row = await photo_store.get(conn, photo_id)
+        # The photo's row lock orders this with its push_photo tasks (both update
+        # what was told of the photo).
+        row = await photo_store.get(conn, photo_id, lock=True)
         if not is_pushable(row, await _owner(conn, row)) or row is None:
             return
         faver = await users.get(conn, faver_id)

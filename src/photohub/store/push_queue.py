@@ -70,6 +70,11 @@ class Logged:
     body: bytes
 
 
+async def newest_entry_id(conn: AsyncConnection) -> int:
+    """The newest entry id, 0 when there is none (where a stream "from now" starts)."""
+    return int(await conn.scalar(sa.select(sa.func.max(push_entries.c.id))) or 0)
+
+
 async def entry_log(
     conn: AsyncConnection, *, after_id: int = 0, entry_ids: Sequence[int] = (), limit: int = 1000
 ) -> list[Logged]:

@@ -19,12 +19,24 @@ answers 304 when a tag matches (weak comparison, §13.1.2) and, only when that h
 absent, ``If-Modified-Since`` answers 304 when nothing is newer (§13.2.2's order). The
 ETag is exact; Last-Modified cannot see a photo that *left* the feed, so prefer the ETag.
 HEAD answers the same headers without the body.
+
+Topic streams: a GET whose ``Accept`` names ``text/event-stream`` (what EventSource
+sends) with a q no lower than the feeds' is answered by the topic's SSE stream
+(``live.topic_stream``) instead. It must be authorised, by a signed URL
+(``expires`` and ``signature``, ``domain.stream_urls``, from flickr.push.getStreamUrl)
+or by an OAuth 1.0a signature (RFC 5849, in the ``Authorization`` header or the query)
+with a token of ``read`` permission or more, whose user must be a personal topic's own.
+No credentials answer 401 with ``WWW-Authenticate: OAuth`` (RFC 9110 §11.6.1); bad or
+expired ones 403; both with the reason as ``text/plain``. ``expires``, ``signature``,
+``last_event_id`` and the ``oauth_*`` parameters are the stream's, not the topic's.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Literal
@@ -33,16 +45,23 @@ from urllib.parse import parse_qsl, quote, urlencode
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from photohub.domain import atom, jsonfeed
+from photohub.api import oauth
+from photohub.api.auth import is_signed
+from photohub.api.errors import ApiError
+from photohub.api.registry import perm_level
+from photohub.domain import atom, jsonfeed, stream_urls
 from photohub.domain.push_errors import SubscribeError
 from photohub.domain.topics import (
     DISPLAY_NAMES,
+    PERSONAL_TOPICS,
     TOPIC_NAMES,
     TOPICS_PATH,
     Topic,
     parse_topic_url,
     topic_url,
 )
+from photohub.live.stream import resume_point
+from photohub.live.topic_stream import TopicStream
 from photohub.push import feeds
 from photohub.site import Site
 from photohub.web.render import site_of
@@ -50,6 +69,8 @@ from photohub.web.render import site_of
 Format = Literal["atom", "json"]
 ATOM_TYPE = f"{atom.MEDIA_TYPE}; charset=utf-8"
 JSON_TYPES = (jsonfeed.MEDIA_TYPE, "application/json")
+EVENT_STREAM = "text/event-stream"
+STREAM_PARAMETERS = stream_urls.PARAMETERS | {"last_event_id"}
 CACHE_CONTROL = "no-cache"
 # An empty feed still needs an Atom <updated>; a fixed one keeps its ETag stable.
 EMPTY_FEED_UPDATED = datetime(1970, 1, 1)
@@ -189,6 +210,8 @@ def render(
 
 async def feed(request: Request) -> Response:
     """GET or HEAD of a topic URL."""
+    if wants_stream(request.headers.get("accept", "")):
+        return await stream(request)
     site = site_of(request)
     try:
         topic, requested = read_topic(site, str(request.path_params["name"]), request.url.query)
@@ -216,3 +239,76 @@ async def feed(request: Request) -> Response:
         headers["Content-Length"] = str(len(body))
         return Response(b"", headers=headers)
     return Response(body, headers=headers)
+
+
+def wants_stream(accept: str) -> bool:
+    """Whether ``Accept`` names ``text/event-stream`` itself (``*/*`` is not enough) with
+    a q above 0 and no lower than Atom's or JSON Feed's."""
+    ranges = _media_ranges(accept)
+    named = [q for media, q in ranges if media == EVENT_STREAM]
+    if not named or max(named) <= 0:
+        return False
+    feeds_q = max(_quality(ranges, media) for media in (atom.MEDIA_TYPE, *JSON_TYPES))
+    return max(named) >= feeds_q
+
+
+def _stream_parameter(name: str) -> bool:
+    return name in STREAM_PARAMETERS or name.startswith("oauth_")
+
+
+@dataclass(frozen=True)
+class Denied:
+    status: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class Allowed:
+    until: float | None  # a signed URL's expiry (Unix time); None for an OAuth signature
+
+
+NO_CREDENTIALS = Denied(
+    401, "a topic stream needs a signed URL (flickr.push.getStreamUrl) or an OAuth 1.0a signature"
+)
+
+
+async def authorise(
+    site: Site, request: Request, topic: Topic, params: dict[str, str]
+) -> Allowed | Denied:
+    """Whether the request may follow ``topic``'s stream (``params``: the query)."""
+    if stream_urls.has_proof(params):
+        refusal = stream_urls.check(topic.path, params, site.secret_key, now=time.time())
+        if refusal is not None:
+            return Denied(403, refusal.reason)
+        return Allowed(float(params[stream_urls.EXPIRES].strip()))
+    if not is_signed(request, params):
+        return NO_CREDENTIALS
+    try:
+        caller = await oauth.verify_call(site, request, params)
+    except ApiError as exc:
+        return Denied(403, exc.message)
+    if caller.user is None or perm_level(caller.perms) < perm_level("read"):
+        return Denied(403, "the OAuth token needs read permission")
+    if topic.name in PERSONAL_TOPICS and topic.user != str(caller.user["nsid"]):
+        return Denied(403, "a personal topic can be followed only by its own user")
+    return Allowed(None)
+
+
+async def stream(request: Request) -> Response:
+    """A topic URL asked for ``text/event-stream``: the topic's SSE stream."""
+    site = site_of(request)
+    pairs = parse_qsl(request.url.query, keep_blank_values=True)
+    params: dict[str, str] = {}
+    for key, value in pairs:
+        if _stream_parameter(key) and params.setdefault(key, value) != value:
+            return PlainTextResponse(f"{key[:40]} is given twice with different values", 400)
+    rest = urlencode([(k, v) for k, v in pairs if not _stream_parameter(k)], quote_via=quote)
+    try:
+        topic, _ = read_topic(site, str(request.path_params["name"]), rest)
+    except BadTopicURL as exc:
+        return PlainTextResponse(exc.reason, status_code=exc.status)
+    verdict = await authorise(site, request, topic, dict(pairs) | params)
+    if isinstance(verdict, Denied):
+        headers = {"WWW-Authenticate": 'OAuth realm="photohub"'} if verdict.status == 401 else {}
+        return PlainTextResponse(verdict.reason, status_code=verdict.status, headers=headers)
+    return TopicStream(site.topic_streams, topic, resume_point(request), verdict.until)

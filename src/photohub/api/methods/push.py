@@ -8,6 +8,8 @@ the generic argument codes."""
 
 from __future__ import annotations
 
+import time
+
 from photohub.api.args import Arg, Text
 from photohub.api.call import Call
 from photohub.api.errors import ApiError
@@ -15,8 +17,16 @@ from photohub.api.listing import unix_text
 from photohub.api.photolist import unix
 from photohub.api.registry import Result, registry
 from photohub.broker.queues import QueueState
-from photohub.domain.push_errors import FLICKR_MESSAGES, PRO_ONLY, SubscribeError
-from photohub.domain.topics import DISPLAY_NAMES, TOPIC_NAMES
+from photohub.domain import stream_urls
+from photohub.domain.push_errors import (
+    FLICKR_MESSAGES,
+    INVALID_PARAMETER_VALUE,
+    PRO_ONLY,
+    REQUIRED_PARAMETER_MISSING,
+    SubscribeError,
+    missing,
+)
+from photohub.domain.topics import DISPLAY_NAMES, TOPIC_NAMES, make_topic, topic_url
 from photohub.push import subscribe as push
 from photohub.store import subscriptions as subs
 
@@ -135,3 +145,53 @@ async def get_subscriptions(call: Call) -> Result:
             }
         )
     return {"subscriptions": {"subscription": listed}}
+
+
+STREAM_ARGS = (
+    REQUEST_ARGS[0],
+    *(arg for arg in TOPIC_ARGS if arg.name != "lease_seconds"),
+    Arg(
+        "expires_in",
+        Text(20),
+        doc=f"Seconds the URL stays valid, {stream_urls.MIN_EXPIRES_IN} to "
+        f"{stream_urls.MAX_EXPIRES_IN} (default {stream_urls.DEFAULT_EXPIRES_IN}).",
+    ),
+)
+STREAM_ERRORS = tuple(
+    e for e in ERRORS if e[0] in (REQUIRED_PARAMETER_MISSING, INVALID_PARAMETER_VALUE)
+)
+
+
+@registry.method(
+    "flickr.push.getStreamUrl",
+    "Returns a signed URL of a topic's live stream (Server-Sent Events); a photohub extension.",
+    args=STREAM_ARGS,
+    errors=STREAM_ERRORS,
+    perms="read",
+    description="Flickr had no such method. The topic and its "
+    "arguments are flickr.push.subscribe's (a personal topic is the caller's own). A GET "
+    "of the URL with Accept: text/event-stream (what EventSource sends) streams the "
+    "topic's entries as they happen, with no callback server; it needs no other "
+    "credentials until it expires, so keep it private. Answers url (absolute), expires "
+    "(Unix time) and topic_url (the canonical topic URL).",
+)
+async def get_stream_url(call: Call) -> Result:
+    user = call.require_user("read")
+    given = _given(call)
+    try:
+        if not given.get("topic", "").strip():
+            raise missing("topic")
+        topic = make_topic(given["topic"], given, user=str(user["nsid"]))
+        expires_in = stream_urls.parse_expires_in(given.get("expires_in"))
+    except SubscribeError as exc:
+        raise _api_error(exc) from None
+    site = call.site
+    expires = int(time.time()) + expires_in
+    url = stream_urls.signed_url(site.base_url, topic, expires, site.secret_key)
+    return {
+        "stream": {
+            "url": url,
+            "expires": str(expires),
+            "topic_url": topic_url(topic, site.base_url),
+        }
+    }
