@@ -116,15 +116,35 @@ async def settle(conn: AsyncConnection, entry_ids: Sequence[int]) -> None:
 async def add_entries(
     conn: AsyncConnection, items: Sequence[tuple[int | None, bytes]]
 ) -> list[int]:
-    """Store many rendered entries (photo id, body) at once; their ids, in order."""
+    """Store many rendered entries (photo id, body) at once (backfill); their ids, in
+    order. The ids are taken first (PostgreSQL: from the sequence; SQLite: after the
+    largest, under the write lock) so that one executemany inserts them all: a RETURNING
+    per row costs more than rendering the entries."""
     if not items:
         return []
+    ids = await _new_entry_ids(conn, len(items))
     now = utcnow()
-    rows = [{"photo_id": p, "body": b, "targets": None, "created_at": now} for p, b in items]
-    result = await conn.execute(
-        push_entries.insert().returning(push_entries.c.id, sort_by_parameter_order=True), rows
-    )
-    return [int(i) for i in result.scalars()]
+    rows = [
+        {"id": i, "photo_id": p, "body": b, "targets": None, "created_at": now}
+        for i, (p, b) in zip(ids, items, strict=True)
+    ]
+    await conn.execute(push_entries.insert(), rows)
+    return ids
+
+
+async def _new_entry_ids(conn: AsyncConnection, count: int) -> list[int]:
+    if conn.dialect.name == "postgresql":
+        await conn.execute(sa.text(f"SELECT pg_advisory_xact_lock({_ENTRY_LOCK})"))
+        query = sa.text(
+            "SELECT nextval(pg_get_serial_sequence('push_entries', 'id')) "
+            "FROM generate_series(1, :count)"
+        )
+        return sorted(int(i) for i in (await conn.execute(query, {"count": count})).scalars())
+    # SQLite: the caller's transaction holds the write lock (BEGIN IMMEDIATE), and with
+    # AUTOINCREMENT an id is never reused: start after the largest ever handed out.
+    used = await conn.scalar(sa.text("SELECT seq FROM sqlite_sequence WHERE name = 'push_entries'"))
+    largest = max(int(used or 0), await newest_entry_id(conn))
+    return list(range(largest + 1, largest + 1 + count))
 
 
 async def bodies(conn: AsyncConnection, entry_ids: Sequence[int]) -> dict[int, bytes]:
