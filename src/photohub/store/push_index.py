@@ -35,19 +35,23 @@ async def keys_of(conn: AsyncConnection, subscription_id: int) -> list[str]:
 
 
 async def active_under(conn: AsyncConnection, keys: Sequence[str]) -> list[RowMapping]:
-    """Active subscriptions stored under any of ``keys``: id, topic (the canonical
-    path), topic_name and the key that matched (a subscription under two keys comes
-    once per key)."""
+    """Active subscriptions stored under any of ``keys``, each once: id, topic (the
+    canonical path), topic_name.
+
+    The query starts from the keys (``push_index``'s primary key) and reaches each
+    subscription by its id: written as a join with ``state = 'active'``, SQLite's planner
+    without statistics (photohub does not ANALYZE) starts from the state index instead
+    and visits every active subscription (5.6 s per event at 100,000 subscriptions)."""
     subs = push_subscriptions
-    found: list[RowMapping] = []
+    found: dict[int, RowMapping] = {}
     for chunk in _chunks(sorted(set(keys))):
-        query = (
-            sa.select(subs.c.id, subs.c.topic, subs.c.topic_name, push_index.c.key)
-            .select_from(push_index.join(subs, subs.c.id == push_index.c.subscription_id))
-            .where(push_index.c.key.in_(chunk), subs.c.state == "active")
+        under = sa.select(push_index.c.subscription_id).where(push_index.c.key.in_(chunk))
+        query = sa.select(subs.c.id, subs.c.topic, subs.c.topic_name).where(
+            subs.c.id.in_(under), subs.c.state == "active"
         )
-        found += list((await conn.execute(query)).mappings())
-    return found
+        for row in (await conn.execute(query)).mappings():
+            found[int(row["id"])] = row
+    return list(found.values())
 
 
 async def watchers(conn: AsyncConnection, user_ids: Iterable[int]) -> list[int]:

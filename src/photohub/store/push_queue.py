@@ -167,6 +167,23 @@ async def sweep_entries(conn: AsyncConnection, older_than: datetime, *, held: bo
     return int(result.rowcount)
 
 
+async def _lock(conn: AsyncConnection, subscription_ids: Sequence[int]) -> None:
+    """Lock the subscriptions' rows (PostgreSQL; SQLite's writers are serial), in id
+    order, so that adding to a queue and finishing a delivery take turns: the one that
+    finishes a delivery then sees what was added, or leaves the queue idle for the
+    adder to make due (see ``delivered``)."""
+    if conn.dialect.name == "postgresql":
+        query = sa.select(subs.c.id).where(subs.c.id.in_(list(subscription_ids)))
+        await conn.execute(query.order_by(subs.c.id).with_for_update())
+
+
+async def _due_if_idle(conn: AsyncConnection, ids: Sequence[int], when: datetime) -> None:
+    """An idle queue (no claim, no backoff) that got entries is due at ``when``."""
+    await conn.execute(
+        subs.update().where(subs.c.id.in_(list(ids)), subs.c.due_at.is_(None)).values(due_at=when)
+    )
+
+
 class SqlQueues:
     """Queues and due-set in the site's database (see the module docstring)."""
 
@@ -193,13 +210,10 @@ class SqlQueues:
             return
         if conn is None:
             raise ValueError("SQL queues are added to inside the dispatch transaction")
+        await _lock(conn, ids)
         rows = [{"subscription_id": s, "entry_id": entry_id, "created_at": committed} for s in ids]
         await conn.execute(push_queue.insert(), rows)
-        await conn.execute(
-            subs.update()
-            .where(subs.c.id.in_(ids), subs.c.due_at.is_(None))
-            .values(due_at=committed)
-        )
+        await _due_if_idle(conn, ids, committed)
 
     async def extend(
         self,
@@ -212,16 +226,13 @@ class SqlQueues:
             return
         if conn is None:
             raise ValueError("SQL queues are added to inside a transaction")
+        await _lock(conn, [subscription_id])
         rows = [
             {"subscription_id": subscription_id, "entry_id": e, "created_at": committed}
             for e in entry_ids
         ]
         await conn.execute(push_queue.insert(), rows)
-        await conn.execute(
-            subs.update()
-            .where(subs.c.id == subscription_id, subs.c.due_at.is_(None))
-            .values(due_at=committed)
-        )
+        await _due_if_idle(conn, [subscription_id], committed)
 
     async def claim(self, limit: int, lease: timedelta) -> list[int]:
         now = utcnow()
@@ -258,9 +269,13 @@ class SqlQueues:
         now = utcnow()
         again = now + timedelta(seconds=hold)
         async with self.db.write() as conn:
+            await _lock(conn, [subscription_id])
             handles = [ref.handle for ref in refs]
             if handles:
                 await conn.execute(push_queue.delete().where(push_queue.c.id.in_(handles)))
+            # A statement after the lock: on PostgreSQL (READ COMMITTED) it sees every
+            # entry an add() committed before we got the lock; one that comes after
+            # finds the queue idle and makes it due itself. No entry waits unseen.
             more = sa.exists().where(push_queue.c.subscription_id == subscription_id)
             await conn.execute(
                 subs.update()
