@@ -15,7 +15,8 @@ Printed beside it, in the same run: the **ceiling** of the rendering alone (buil
 every entry with ``push.entries.photo_entry`` and ``atom.render_entry``, no database, no
 network), and the ratio. The receiver's CPU time is reported (it shares the machine).
 
-Usage: ``python benchmarks/push_backfill.py [--photos 20000] [--database-url URL]``.
+Usage: ``python benchmarks/push_backfill.py [--photos 20000] [--database-url URL]`` (an
+admin URL: the script makes a scratch database of its own there and drops it after).
 """
 
 from __future__ import annotations
@@ -194,12 +195,19 @@ def main() -> None:
     parser.add_argument("--database-url", default="")
     args = parser.parse_args()
     sys.path.insert(0, str(HERE))
-    result = asyncio.run(run(args))
+    from push_delivery import scratch_database  # type: ignore[import-not-found]
+
+    admin_url = args.database_url
+    args.database_url, drop = scratch_database(admin_url)
+    try:
+        result = asyncio.run(run(args))
+    finally:
+        drop()
     rate = result["photos"] / result["seconds"]
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}, load average {os.getloadavg()[0]:.2f}; "
-        f"database: {'PostgreSQL' if args.database_url else 'SQLite'}"
+        f"database: {'PostgreSQL' if admin_url else 'SQLite'}"
     )
     print()
     print("| case | photos | seconds | photos/s | POSTs | ratio to ceiling |")
