@@ -28,7 +28,14 @@ from tests.processes import COMMAND, PrivateRedis, clean_env
 from tests.push.receiver import Receiver, receiving
 from tests.services import REQUIRE
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.postgres]
+
+
+@pytest.fixture
+def backend() -> str:
+    """Several worker processes and Redis queues are the scale-out set-up: PostgreSQL."""
+    return "postgres"
+
 
 PATHS = ("/a", "/b", "/c")
 TOPIC = make_topic("tags", {"tags": "faults"})
