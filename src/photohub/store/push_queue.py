@@ -184,6 +184,20 @@ async def _due_if_idle(conn: AsyncConnection, ids: Sequence[int], when: datetime
     )
 
 
+async def _append(
+    conn: AsyncConnection | None, pairs: Sequence[tuple[int, int]], committed: datetime
+) -> None:
+    """Queue rows (subscription, entry), in order, inside the caller's transaction; the
+    subscriptions' rows are locked first (see ``_lock``) and idle queues become due."""
+    if conn is None:
+        raise ValueError("SQL queues are added to inside the transaction that writes them")
+    ids = sorted({subscription_id for subscription_id, _ in pairs})
+    await _lock(conn, ids)
+    rows = [{"subscription_id": s, "entry_id": e, "created_at": committed} for s, e in pairs]
+    await conn.execute(push_queue.insert(), rows)
+    await _due_if_idle(conn, ids, committed)
+
+
 class SqlQueues:
     """Queues and due-set in the site's database (see the module docstring)."""
 
@@ -208,12 +222,7 @@ class SqlQueues:
         ids = sorted(set(subscription_ids))
         if not ids:
             return
-        if conn is None:
-            raise ValueError("SQL queues are added to inside the dispatch transaction")
-        await _lock(conn, ids)
-        rows = [{"subscription_id": s, "entry_id": entry_id, "created_at": committed} for s in ids]
-        await conn.execute(push_queue.insert(), rows)
-        await _due_if_idle(conn, ids, committed)
+        await _append(conn, [(s, entry_id) for s in ids], committed)
 
     async def extend(
         self,
@@ -224,15 +233,7 @@ class SqlQueues:
     ) -> None:
         if not entry_ids:
             return
-        if conn is None:
-            raise ValueError("SQL queues are added to inside a transaction")
-        await _lock(conn, [subscription_id])
-        rows = [
-            {"subscription_id": subscription_id, "entry_id": e, "created_at": committed}
-            for e in entry_ids
-        ]
-        await conn.execute(push_queue.insert(), rows)
-        await _due_if_idle(conn, [subscription_id], committed)
+        await _append(conn, [(subscription_id, e) for e in entry_ids], committed)
 
     async def claim(self, limit: int, lease: timedelta) -> list[int]:
         now = utcnow()
