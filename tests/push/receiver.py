@@ -17,11 +17,13 @@ Behaviour = str  # echo | wrong | newline | refuse | error | slow | redirect | b
 
 @dataclass(frozen=True)
 class Post:
-    """One content delivery the receiver got: path, headers (lower-case names), body."""
+    """One content delivery the receiver got: path, headers (lower-case names), body,
+    and the client's (address, port): the same for POSTs over one kept-alive connection."""
 
     path: str
     headers: dict[str, str]
     body: bytes
+    peer: tuple[str, int] | None = None
 
 
 @dataclass
@@ -50,7 +52,8 @@ class Receiver:
         if self.post_delay:
             await asyncio.sleep(self.post_delay)
         status = self.post_status_by_path.get(scope["path"], self.post_status)
-        self.posts.append(Post(scope["path"], headers, body))
+        client = scope.get("client")
+        self.posts.append(Post(scope["path"], headers, body, tuple(client) if client else None))
         await send({"type": "http.response.start", "status": status, "headers": []})
         await send({"type": "http.response.body", "body": b""})
 

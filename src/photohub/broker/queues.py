@@ -12,8 +12,10 @@ they were added. The due-set says which queues a worker should serve and when:
   twice, never not at all, and no worker sees an entry before its row is committed;
 * :meth:`~DeliveryQueues.claim` takes due queues for a while (a lease: a worker that dies
   lets it lapse, and another takes the queue with nothing removed);
-* :meth:`~DeliveryQueues.delivered` removes the first entries once a callback said 2xx;
-  :meth:`~DeliveryQueues.failed` keeps them and makes the queue due after a backoff.
+* :meth:`~DeliveryQueues.peek` reads the first entries of many claimed queues at once;
+* :meth:`~DeliveryQueues.finish` records how many POSTs ended, in one transaction (a
+  delivery worker gathers them): a delivered one's entries leave its queue (a 2xx), a
+  failed one's stay and its queue is due again after a backoff.
 
 Implementations: ``store.push_queue.SqlQueues`` (the embedded default: rows in
 ``push_queue``, the due-set in ``push_subscriptions.due_at``) and
@@ -53,6 +55,20 @@ class QueueState:
     due_at: datetime | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How one POST of a claimed queue ended. Delivered (``failure`` None): ``sent``,
+    the first entries of the queue, leave it; with ``hold`` (a rate limit) the queue is
+    due again in ``hold`` seconds even if empty, so entries added meanwhile wait,
+    without it due at once if more wait, else idle. Failed: the queue is kept, the
+    attempt counted and ``failure`` (why, in words) recorded."""
+
+    subscription_id: int
+    sent: Sequence[QueuedRef] = ()
+    hold: float = 0.0
+    failure: str | None = None
+
+
 Backoff = Callable[[int], float]  # failed attempts so far -> seconds to wait
 
 
@@ -87,21 +103,14 @@ class DeliveryQueues(Protocol):
         """Up to ``limit`` due subscriptions, oldest due first, held for ``lease``."""
         ...
 
-    async def peek(self, subscription_id: int, limit: int) -> list[QueuedRef]:
-        """The first ``limit`` entries of the queue, in order."""
+    async def peek(self, subscription_ids: Sequence[int], limit: int) -> dict[int, list[QueuedRef]]:
+        """The first ``limit`` entries of each queue, in order (an empty list for an
+        empty queue)."""
         ...
 
-    async def delivered(
-        self, subscription_id: int, refs: Sequence[QueuedRef], *, hold: float = 0.0
-    ) -> None:
-        """A 2xx: remove ``refs`` (the first ones of the queue). With ``hold`` (a rate
-        limit) the queue is due again in ``hold`` seconds, even if empty, so entries
-        added meanwhile wait; without, due at once if more wait, else idle."""
-
-    async def failed(self, subscription_id: int, reason: str, backoff: Backoff) -> float:
-        """A failure: keep the queue, count the attempt, due again after
-        ``backoff(attempts)`` seconds (returned)."""
-        ...
+    async def finish(self, outcomes: Sequence[Outcome], backoff: Backoff) -> None:
+        """Record the outcomes (of claimed queues, one each): a failed queue is due
+        again after ``backoff(attempts)`` seconds."""
 
     async def drop(self, subscription_id: int) -> None:
         """The subscription ended: its queue and state go."""

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import redis.asyncio as aioredis
 
-from photohub.broker.queues import Backoff, QueuedRef, QueueState
+from photohub.broker.queues import Backoff, Outcome, QueuedRef, QueueState
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncConnection
@@ -60,6 +60,18 @@ def _moment(value: Any) -> datetime | None:
     if value is None:
         return None
     return datetime.fromtimestamp(float(value), UTC).replace(tzinfo=None)
+
+
+def _refs(items: Sequence[bytes | str]) -> list[QueuedRef]:
+    """A queue's items (``<entry id>:<commit time>``) as refs; the handle is the
+    position (only the claim holder trims the head)."""
+    refs = []
+    for position, raw in enumerate(items):
+        text = raw.decode() if isinstance(raw, bytes) else str(raw)
+        entry, _, committed = text.partition(":")
+        moment = _moment(committed) or datetime.now(UTC).replace(tzinfo=None)
+        refs.append(QueuedRef(position, int(entry), moment))
+    return refs
 
 
 def _stamp(moment: datetime) -> float:
@@ -136,32 +148,37 @@ class RedisQueues:
         ids = await self._claim(keys=[self._due], args=args)
         return [int(i) for i in ids]
 
-    async def peek(self, subscription_id: int, limit: int) -> list[QueuedRef]:
-        items = await self.redis.lrange(self._queue(subscription_id), 0, limit - 1)
-        refs = []
-        for position, raw in enumerate(items):
-            text = raw.decode() if isinstance(raw, bytes) else str(raw)
-            entry, _, committed = text.partition(":")
-            moment = _moment(committed) or datetime.now(UTC).replace(tzinfo=None)
-            refs.append(QueuedRef(position, int(entry), moment))
-        return refs
+    async def peek(self, subscription_ids: Sequence[int], limit: int) -> dict[int, list[QueuedRef]]:
+        ids = sorted(set(subscription_ids))
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for subscription_id in ids:
+                pipe.lrange(self._queue(subscription_id), 0, limit - 1)
+            answers = await pipe.execute()
+        return {i: _refs(items) for i, items in zip(ids, answers, strict=True)}
 
-    async def delivered(
-        self, subscription_id: int, refs: Sequence[QueuedRef], *, hold: float = 0.0
-    ) -> None:
-        keys = [self._queue(subscription_id), self._due, self._state(subscription_id)]
+    async def finish(self, outcomes: Sequence[Outcome], backoff: Backoff) -> None:
         now = _now()
-        await self._delivered(keys=keys, args=[len(refs), now, subscription_id, now + hold])
-
-    async def failed(self, subscription_id: int, reason: str, backoff: Backoff) -> float:
-        key = self._state(subscription_id)
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hincrby(key, "attempts", 1)
-            pipe.hset(key, mapping={"fail_at": _now(), "fail": reason[:1000]})
-            attempts, _ = await pipe.execute()
-        wait = backoff(int(attempts))
-        await self.redis.zadd(self._due, {str(subscription_id): _now() + wait})
-        return wait
+        failed = [o for o in outcomes if o.failure is not None]
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for o in outcomes:
+                i = o.subscription_id
+                if o.failure is None:
+                    keys = [self._queue(i), self._due, self._state(i)]
+                    args = [len(o.sent), now, i, now + o.hold]
+                    await self._delivered(keys=keys, args=args, client=pipe)
+            for o in failed:
+                pipe.hincrby(self._state(o.subscription_id), "attempts", 1)
+                reason = (o.failure or "")[:1000]
+                pipe.hset(self._state(o.subscription_id), mapping={"fail_at": now, "fail": reason})
+            answers = await pipe.execute()
+        if not failed:
+            return
+        counts = answers[-2 * len(failed) :: 2]
+        waits = {
+            str(o.subscription_id): now + backoff(int(n))
+            for o, n in zip(failed, counts, strict=True)
+        }
+        await self.redis.zadd(self._due, waits)
 
     async def drop(self, subscription_id: int) -> None:
         async with self.redis.pipeline(transaction=True) as pipe:

@@ -32,7 +32,7 @@ order, at once. The message itself is not forwarded, because messages of two
 dispatchers may arrive out of order, and a stream that had sent id 11 could never send
 id 10. The log is also read every ``poll_interval`` seconds, for messages the broker
 lost (pub/sub is at-most-once) or processes without a broker. Entry ids become visible
-in id order (``store.push_queue.add_entry``), so reading "after the cursor" is exact.
+in id order (``store.push_entries.add_entry``), so reading "after the cursor" is exact.
 
 A stream whose client reads too slowly (more than ``max_backlog`` messages waiting) is
 closed: its client reconnects and resumes from the log. Streams end when the client
@@ -63,7 +63,7 @@ from photohub.domain.topics import Topic
 from photohub.live.hub import body
 from photohub.places.ids import decode_place_id
 from photohub.push.fanout import STREAM_CHANNEL
-from photohub.store import push_queue
+from photohub.store import push_entries
 from photohub.store.db import Database
 
 log = logging.getLogger("photohub.live.topics")
@@ -111,7 +111,7 @@ class StreamEntry:
     frame: bytes  # the whole SSE message, made once for all streams
 
 
-def encode(entry: push_queue.Logged) -> StreamEntry:
+def encode(entry: push_entries.Logged) -> StreamEntry:
     kind = "deleted" if entry.body.startswith(_DELETED_START) else "entry"
     xml = standalone(entry.body).decode("utf-8")
     return StreamEntry(entry.id, sse_message(entry.id, kind, xml))
@@ -122,7 +122,7 @@ def keyset_of(topic: Topic) -> frozenset[str]:
     return frozenset(topic_keys(topic, decode_place_id))
 
 
-def reaches(topic: Topic, keyset: frozenset[str], entry: push_queue.Logged) -> bool:
+def reaches(topic: Topic, keyset: frozenset[str], entry: push_entries.Logged) -> bool:
     """The subscriptions' own test (``domain.push_match.entry_reaches``)."""
     return entry_reaches(topic, keyset, entry.keys, entry.geo)
 
@@ -172,7 +172,7 @@ class TopicHub:
             if self._tasks:
                 return
             async with self.db.read() as conn:
-                self.cursor = await push_queue.newest_entry_id(conn)
+                self.cursor = await push_entries.newest_entry_id(conn)
             self._tasks = [
                 asyncio.create_task(self._follow_broker(), name="topic-streams-broker"),
                 asyncio.create_task(self._read_log(), name="topic-streams-log"),
@@ -228,7 +228,7 @@ class TopicHub:
         listener.queue.put_nowait(None)
         listener.ended.set()
 
-    def dispatch(self, entry: push_queue.Logged) -> None:
+    def dispatch(self, entry: push_entries.Logged) -> None:
         """Hand one entry of the log (read in id order) to the streams it reaches."""
         candidates: set[TopicListener] = set()
         for key in entry.keys:
@@ -274,7 +274,7 @@ class TopicHub:
         """Dispatch every entry of the log after the cursor."""
         while True:
             async with self.db.read() as conn:
-                found = await push_queue.entry_log(conn, after_id=self.cursor, limit=PAGE)
+                found = await push_entries.entry_log(conn, after_id=self.cursor, limit=PAGE)
             for entry in found:
                 if entry.id > self.cursor:
                     self.cursor = entry.id
@@ -364,11 +364,11 @@ class TopicStream(Response):
         last id read (matching or not), the stream's resume point from now on. A
         resume point beyond the newest entry (another database) counts as now."""
         async with self.hub.db.read() as conn:
-            newest = await push_queue.newest_entry_id(conn)
+            newest = await push_entries.newest_entry_id(conn)
         scanned = newest if self.after is None else min(self.after, newest)
         while True:
             async with self.hub.db.read() as conn:
-                found = await push_queue.entry_log(conn, after_id=scanned, limit=PAGE)
+                found = await push_entries.entry_log(conn, after_id=scanned, limit=PAGE)
             for entry in found:
                 scanned = entry.id
                 if reaches(self.topic, self.keyset, entry):

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from photohub.domain import atom
 from photohub.domain.topics import parse_topic_url
 from photohub.push import feeds
-from photohub.store import push_feeds, push_queue
+from photohub.store import push_entries, push_feeds
 from photohub.store import subscriptions as subs
 from photohub.store.db import utcnow
 
@@ -79,7 +79,7 @@ async def backfill(
         committed = utcnow()
         queues = site.queues
         async with site.db.write() as conn:
-            entry_ids = await push_queue.add_entries(conn, items)
+            entry_ids = await push_entries.add_entries(conn, items)
             if queues.in_transaction:
                 await queues.extend(conn, subscription_id, entry_ids, committed)
         if not queues.in_transaction:

@@ -1,15 +1,20 @@
 """Delivery: drain each subscription's queue in signed Atom POSTs (WebSub §7).
 
-A :class:`Deliverer` claims due subscriptions (``store.push_queue.claim_due``: a claim
-is a lease, so a worker that dies lets another one take over), and for each one sends
-the first entries of its queue as one Atom document of at most ``push_batch_bytes``:
+A :class:`Deliverer` works in steps. Each step records the outcomes of the POSTs that
+ended since the last one (``DeliveryQueues.finish``: one transaction for all of them),
+claims as many due subscriptions as it has free slots (a claim is a lease, so a worker
+that dies lets another one take over), reads their queues' heads and the entries'
+bodies in one query each (bodies are immutable, so recent ones are kept in memory), and
+starts one POST per subscription: the first entries of its queue as one Atom document
+of at most ``push_batch_bytes``, with
 
 * ``Content-Type: application/atom+xml; charset=utf-8`` and the Link headers WebSub
   §7 requires (``rel=hub``, and ``rel=self`` the topic URL);
 * ``X-Hub-Signature`` when the subscriber gave a secret (``sha256=`` for WebSub,
   ``sha1=`` for PubSubHubbub 0.3, ``domain.signatures``);
 * the whole exchange within ``push_timeout``; the answer's body is not read beyond a
-  few KiB; redirects are not followed (they are failures, as WebSub says).
+  few KiB; redirects are not followed (they are failures, as WebSub says). The client
+  is ``push.http``'s, over kept-alive connections.
 
 Only a 2xx deletes the entries from the queue. A 410 ends the subscription (state
 ``gone``). Anything else, a timeout or a refused address is a failure: the queue is
@@ -24,20 +29,22 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import OrderedDict
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-import httpcore
 from sqlalchemy.engine import RowMapping
 
+from photohub.broker.queues import Outcome, QueuedRef
 from photohub.domain import atom
 from photohub.domain.signatures import delivery_outcome, full_jitter, signature_header
 from photohub.domain.topics import DISPLAY_NAMES, TopicName
 from photohub.push import fanout, firehose
+from photohub.push.http import CallbackClient, CallbackFailed
 from photohub.push.limits import allow_list
 from photohub.push.loop import Loop
-from photohub.push.verify import AddressRefused, CheckedBackend
-from photohub.store import push_queue
+from photohub.store import push_entries, push_queue
 from photohub.store.db import utcnow
 
 if TYPE_CHECKING:
@@ -45,7 +52,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("photohub.push")
 
-USER_AGENT = b"photohub-hub/1 (+content distribution)"
+USER_AGENT = "photohub-hub/1 (+content distribution)"
 ENTRIES_PER_POST = 200
 MAX_ANSWER_BYTES = 4096
 RETRY_BASE_SECONDS = 2.0
@@ -53,6 +60,8 @@ RETRY_CAP_SECONDS = 3600.0
 POLL_SECONDS = 0.5
 MAINTENANCE_SECONDS = 10.0
 ENTRY_RETENTION = timedelta(days=7)  # an entry undelivered this long is dropped
+GATHER_SECONDS = 0.005  # with most slots busy, wait this long for more to end
+CACHED_BODY_BYTES = 32 * 1024 * 1024
 
 
 def backoff(attempts: int) -> float:
@@ -65,55 +74,111 @@ def claim_lease(timeout: float) -> timedelta:
     return timedelta(seconds=timeout * 2 + 5)
 
 
+class Bodies:
+    """Rendered entries by id, the most recently used kept in memory up to a size (an
+    entry's body never changes once stored)."""
+
+    def __init__(self, site: Site, capacity: int = CACHED_BODY_BYTES) -> None:
+        self.site = site
+        self.capacity = capacity
+        self.size = 0
+        self._kept: OrderedDict[int, bytes] = OrderedDict()
+
+    async def get(self, entry_ids: Sequence[int]) -> dict[int, bytes]:
+        """The bodies of ``entry_ids`` (one swept meanwhile is missing)."""
+        found: dict[int, bytes] = {}
+        wanted: list[int] = []
+        for entry_id in entry_ids:
+            body = self._kept.get(entry_id)
+            if body is None:
+                wanted.append(entry_id)
+            else:
+                self._kept.move_to_end(entry_id)
+                found[entry_id] = body
+        if wanted:
+            async with self.site.db.read() as conn:
+                read = await push_entries.bodies(conn, wanted)
+            for entry_id, body in read.items():
+                found[entry_id] = body
+                self._keep(entry_id, body)
+        return found
+
+    def _keep(self, entry_id: int, body: bytes) -> None:
+        if entry_id not in self._kept:
+            self._kept[entry_id] = body
+            self.size += len(body)
+        while self.size > self.capacity and self._kept:
+            _, dropped = self._kept.popitem(last=False)
+            self.size -= len(dropped)
+
+
 class Deliverer:
     """The delivery worker of one process (see the module docstring)."""
 
     def __init__(self, site: Site) -> None:
         self.site = site
         self.loop = Loop("push delivery", self.step, POLL_SECONDS)
+        self.bodies = Bodies(site)
         self._running: set[asyncio.Task[None]] = set()
-        self._pool: httpcore.AsyncConnectionPool | None = None
+        self._ended: list[Outcome] = []
+        self._client: CallbackClient | None = None
         self._next_maintenance = 0.0
+        self._heads: dict[str, tuple[str, bytes]] = {}  # topic -> (second, feed head)
 
     def wake(self) -> None:
         self.loop.wake()
 
     @property
-    def pool(self) -> httpcore.AsyncConnectionPool:
-        if self._pool is None:
-            concurrency = max(1, self.site.settings.push_concurrency)
-            self._pool = httpcore.AsyncConnectionPool(
-                network_backend=CheckedBackend(allow_list(self.site)),
-                max_connections=concurrency,
-                max_keepalive_connections=concurrency,
-                keepalive_expiry=30.0,
-                retries=0,
-            )
-        return self._pool
+    def slots(self) -> int:
+        return max(1, self.site.settings.push_concurrency)
+
+    @property
+    def client(self) -> CallbackClient:
+        if self._client is None:
+            self._client = CallbackClient(allow_list(self.site), connections=self.slots)
+        return self._client
 
     async def close(self) -> None:
         for task in list(self._running):
             task.cancel()
         if self._running:
             await asyncio.gather(*self._running, return_exceptions=True)
-        if self._pool is not None:
-            await self._pool.aclose()
-            self._pool = None
+        await self.flush()
+        if self._client is not None:
+            await self._client.close()
+            self._client = None
 
     async def step(self) -> bool:
-        """Claim as many due subscriptions as there are free slots and start them.
-        True when it started some or all slots are busy (come back soon)."""
+        """Record what ended, claim as many due subscriptions as there are free slots
+        and start their POSTs. True when it started some or all slots are busy (come
+        back soon)."""
         await self._maintain()
-        free = max(1, self.site.settings.push_concurrency) - len(self._running)
+        free = self.slots - len(self._running)
+        if free < self.slots // 4 and self._running:
+            # Most slots are busy: let more POSTs end, so that one claim and one
+            # bookkeeping transaction serve many (a slow callback delays this by
+            # GATHER_SECONDS at most, and only while the slots are this full).
+            timeout = None if free <= 0 else GATHER_SECONDS
+            await asyncio.wait(self._running, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+            free = self.slots - len(self._running)
+        await self.flush()
         if free <= 0:
-            await asyncio.wait(self._running, return_when=asyncio.FIRST_COMPLETED)
             return True
-        claimed = await self._claim(free)
-        for subscription in claimed:
-            task = asyncio.create_task(self._deliver_logged(subscription))
+        for task in [asyncio.create_task(self._deliver(*p)) for p in await self._take(free)]:
             self._running.add(task)
-            task.add_done_callback(self._running.discard)
-        return bool(claimed)
+            task.add_done_callback(self._ended_task)
+        return bool(self._running)
+
+    def _ended_task(self, task: asyncio.Task[None]) -> None:
+        self._running.discard(task)
+        self.wake()
+
+    async def flush(self) -> None:
+        """Record the outcomes gathered since the last flush, in one transaction. If it
+        fails, the claims lapse and those queues are sent again (at least once)."""
+        ended, self._ended = self._ended, []
+        if ended:
+            await self.site.queues.finish(ended, backoff)
 
     async def _maintain(self) -> None:
         """Now and then: push journalled entries a crash left, sweep old entries."""
@@ -123,15 +188,16 @@ class Deliverer:
         self._next_maintenance = now + MAINTENANCE_SECONDS
         await fanout.republish_stale(self.site)
         async with self.site.db.write() as conn:
-            await push_queue.sweep_entries(
+            await push_entries.sweep_entries(
                 conn,
                 utcnow() - ENTRY_RETENTION,
                 held=self.site.queues.in_transaction,
             )
 
-    async def _claim(self, limit: int) -> list[RowMapping]:
-        """Claim due queues; those whose subscription is gone or no longer active lose
-        their queue. Returns the active subscriptions' rows."""
+    async def _take(self, limit: int) -> list[tuple[RowMapping, list[QueuedRef], dict[int, bytes]]]:
+        """Claim due queues, with what their POSTs need: the subscription's row, the
+        queue's head and the entries' bodies. A queue whose subscription is gone or no
+        longer active is dropped."""
         queues = self.site.queues
         ids = await queues.claim(limit, claim_lease(self.site.settings.push_timeout))
         if not ids:
@@ -141,101 +207,104 @@ class Deliverer:
         active = [row for row in rows if row["state"] == "active"]
         for missing in set(ids) - {int(row["id"]) for row in active}:
             await queues.drop(missing)
-        return active
+        heads = await queues.peek([int(row["id"]) for row in active], ENTRIES_PER_POST)
+        found = await self.bodies.get(sorted({r.entry_id for refs in heads.values() for r in refs}))
+        return [(row, heads[int(row["id"])], found) for row in active]
 
     async def run_until_idle(self) -> int:
         """Deliver until no queue is due (tests, backfill, the CLI); returns how many
         subscriptions were served."""
         served = 0
         while True:
-            claimed = await self._claim(64)
-            if not claimed:
+            await self.flush()
+            taken = await self._take(self.slots)
+            if not taken:
                 return served
-            await asyncio.gather(*(self._deliver_logged(s) for s in claimed))
-            served += len(claimed)
+            await asyncio.gather(*(self._deliver(*t) for t in taken))
+            served += len(taken)
 
-    async def _deliver_logged(self, subscription: RowMapping) -> None:
+    def document(self, subscription: RowMapping, parts: list[bytes]) -> tuple[int, bytes]:
+        """The first Atom document of the queue: how many entries it holds, its bytes."""
+        return next(atom.pack(self.head(subscription), parts, self.site.settings.push_batch_bytes))
+
+    def head(self, subscription: RowMapping) -> bytes:
+        """The feed's head for this topic (its ``updated`` is the current second; made
+        once a second per topic, as many subscriptions share a topic)."""
+        topic = subscription["topic"]
+        now = utcnow().replace(microsecond=0)
+        second = now.isoformat()
+        kept = self._heads.get(topic)
+        if kept is not None and kept[0] == second:
+            return kept[1]
+        base = self.site.base_url
+        name: TopicName = subscription["topic_name"]
+        title = DISPLAY_NAMES.get(name, firehose.TITLE)
+        start = atom.head(base + topic, title, base + topic, base + "/hub", now)
+        if len(self._heads) >= 4096:
+            self._heads.clear()
+        self._heads[topic] = (second, start)
+        return start
+
+    async def _deliver(
+        self, subscription: RowMapping, refs: list[QueuedRef], found: dict[int, bytes]
+    ) -> None:
         try:
-            await self.deliver(subscription)
+            outcome = await self.deliver(subscription, refs, found)
         except asyncio.CancelledError:
             raise
         except Exception:  # the claim lapses and another attempt follows
             log.exception("delivery to subscription %s failed", subscription["id"])
+            return
+        if outcome is not None:
+            self._ended.append(outcome)
 
-    def document(self, subscription: RowMapping, parts: list[bytes]) -> tuple[int, bytes]:
-        """The first Atom document of the queue: how many entries it holds, its bytes."""
-        base = self.site.base_url
-        topic_url = base + subscription["topic"]
-        name: TopicName = subscription["topic_name"]
-        title = DISPLAY_NAMES.get(name, firehose.TITLE)
-        start = atom.head(topic_url, title, topic_url, base + "/hub", utcnow())
-        return next(atom.pack(start, parts, self.site.settings.push_batch_bytes))
-
-    async def deliver(self, subscription: RowMapping) -> None:
-        """One POST of the subscription's oldest entries, and its outcome recorded."""
+    async def deliver(
+        self, subscription: RowMapping, refs: list[QueuedRef], found: dict[int, bytes]
+    ) -> Outcome | None:
+        """One POST of the queue's first entries; how it ended (None: the subscription
+        ended, its queue is gone)."""
         subscription_id = int(subscription["id"])
-        queues = self.site.queues
-        refs = await queues.peek(subscription_id, ENTRIES_PER_POST)
-        async with self.site.db.read() as conn:
-            found = await push_queue.bodies(conn, [ref.entry_id for ref in refs])
         # An entry swept after its retention time is skipped, not waited for.
         kept = [ref for ref in refs if ref.entry_id in found]
         if not kept:
-            await queues.delivered(subscription_id, refs)
-            return
+            return Outcome(subscription_id, refs)
         count, body = self.document(subscription, [found[ref.entry_id] for ref in kept])
         sent = refs[: refs.index(kept[count - 1]) + 1]
         status, reason = await self.post(subscription, body)
         outcome = delivery_outcome(status) if status is not None else "failed"
         if outcome == "delivered":
             rate = subscription["max_rate"]
-            await queues.delivered(subscription_id, sent, hold=len(sent) / rate if rate else 0.0)
-            self.wake()  # its queue may hold more; it is due again (now, unless rated)
-        elif outcome == "gone":
-            await queues.drop(subscription_id)
+            return Outcome(subscription_id, sent, hold=len(sent) / rate if rate else 0.0)
+        if outcome == "gone":
+            await self.site.queues.drop(subscription_id)
             async with self.site.db.write() as conn:
                 await push_queue.end(conn, subscription_id, "gone", "the callback answered 410")
-        else:
-            why = reason or f"the callback answered HTTP {status}"
-            await queues.failed(subscription_id, why, backoff)
+            return None
+        return Outcome(subscription_id, failure=reason or f"the callback answered HTTP {status}")
 
-    def headers(self, subscription: RowMapping, body: bytes) -> list[tuple[bytes, bytes]]:
+    def headers(self, subscription: RowMapping, body: bytes) -> dict[str, str]:
         base = self.site.base_url
-        links = f'<{base}/hub>; rel="hub", <{base}{subscription["topic"]}>; rel="self"'
-        headers = [
-            (b"Content-Type", f"{atom.MEDIA_TYPE}; charset=utf-8".encode()),
-            (b"Link", links.encode()),
-            (b"User-Agent", USER_AGENT),
-        ]
+        headers = {
+            "Content-Type": f"{atom.MEDIA_TYPE}; charset=utf-8",
+            "Link": f'<{base}/hub>; rel="hub", <{base}{subscription["topic"]}>; rel="self"',
+            "User-Agent": USER_AGENT,
+        }
         if subscription["secret"]:
             name, value = signature_header(subscription["dialect"], subscription["secret"], body)
-            headers.append((name.encode(), value.encode()))
+            headers[name] = value
         return headers
 
     async def post(self, subscription: RowMapping, body: bytes) -> tuple[int | None, str | None]:
         """POST ``body`` to the callback: (status, None), or (None, why it failed)."""
-        wait = self.site.settings.push_timeout
-        extensions = {"timeout": dict.fromkeys(("connect", "read", "write", "pool"), wait)}
         try:
-            async with asyncio.timeout(wait):
-                async with self.pool.stream(
-                    "POST",
-                    subscription["callback"],
-                    headers=self.headers(subscription, body),
-                    content=body,
-                    extensions=extensions,
-                ) as response:
-                    read = 0
-                    async for chunk in response.aiter_stream():
-                        read += len(chunk)
-                        if read > MAX_ANSWER_BYTES:
-                            break
-                    return response.status, None
-        except AddressRefused as exc:
+            status, _ = await self.client.request(
+                "POST",
+                subscription["callback"],
+                headers=self.headers(subscription, body),
+                body=body,
+                wait=self.site.settings.push_timeout,
+                limit=MAX_ANSWER_BYTES,
+            )
+        except CallbackFailed as exc:
             return None, str(exc)
-        except (TimeoutError, httpcore.TimeoutException):
-            return None, f"the callback did not answer within {wait:g} s"
-        except httpcore.UnsupportedProtocol:
-            return None, "the callback's scheme is not http or https"
-        except (httpcore.NetworkError, httpcore.ProtocolError, OSError) as exc:
-            return None, f"the callback could not be reached: {exc}"
+        return status, None

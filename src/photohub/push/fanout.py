@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from photohub.store import push_queue
+from photohub.store import push_entries
 from photohub.store.db import utcnow
 
 if TYPE_CHECKING:
@@ -41,7 +41,9 @@ async def add(
     it on) and queue it for ``targets`` (or journal it, see the module docstring);
     returns its id, to :func:`publish` after the commit."""
     journal = sorted(targets) if targets and not site.queues.in_transaction else None
-    entry_id = await push_queue.add_entry(conn, photo_id, body, targets=journal, keys=keys, geo=geo)
+    entry_id = await push_entries.add_entry(
+        conn, photo_id, body, targets=journal, keys=keys, geo=geo
+    )
     if targets and site.queues.in_transaction:
         await site.queues.add(conn, entry_id, sorted(targets), utcnow())
     return entry_id
@@ -53,8 +55,8 @@ async def publish(site: Site, entry_ids: Sequence[int]) -> None:
     if not entry_ids:
         return
     async with site.db.read() as conn:
-        owed = await push_queue.owed(conn, entry_ids=entry_ids)
-        logged = await push_queue.entry_log(conn, entry_ids=entry_ids)
+        owed = await push_entries.owed(conn, entry_ids=entry_ids)
+        logged = await push_entries.entry_log(conn, entry_ids=entry_ids)
     await _push(site, owed)
     if owed:
         site.wake_delivery()
@@ -62,7 +64,7 @@ async def publish(site: Site, entry_ids: Sequence[int]) -> None:
         await site.broker.publish(STREAM_CHANNEL, stream_message(entry))
 
 
-def stream_message(entry: push_queue.Logged) -> dict[str, Any]:
+def stream_message(entry: push_entries.Logged) -> dict[str, Any]:
     return {"id": entry.id, "keys": entry.keys, "geo": entry.geo, "body": entry.body.decode()}
 
 
@@ -71,7 +73,7 @@ async def republish_stale(site: Site) -> int:
     if site.queues.in_transaction:
         return 0
     async with site.db.read() as conn:
-        owed = await push_queue.owed(conn, before=utcnow() - STALE_AFTER)
+        owed = await push_entries.owed(conn, before=utcnow() - STALE_AFTER)
     await _push(site, owed)
     return len(owed)
 
@@ -83,4 +85,4 @@ async def _push(site: Site, owed: list[tuple[int, list[int], datetime]]) -> None
         done.append(entry_id)
     if done:
         async with site.db.write() as conn:
-            await push_queue.settle(conn, done)
+            await push_entries.settle(conn, done)

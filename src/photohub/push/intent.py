@@ -29,7 +29,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import urlsplit
 
-import httpcore
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -44,14 +43,8 @@ from photohub.domain.websub import (
     Mode,
     SubscriptionRequest,
 )
-from photohub.push.verify import (
-    AddressRefused,
-    VerifyResult,
-    fetch,
-    refused_addresses,
-    resolve,
-    verify_callback,
-)
+from photohub.push.http import CallbackFailed, refused_addresses, refused_message, resolve
+from photohub.push.verify import VerifyResult, fetch, verify_callback
 from photohub.store import subscriptions as subs
 from photohub.store.db import utcnow
 from photohub.tasks import queue
@@ -288,12 +281,7 @@ async def refused_callback(site: Site, callback: str) -> str | None:
     except (OSError, ValueError):
         return None
     refused = refused_addresses(addresses, allow_list(site))
-    if not refused:
-        return None
-    return (
-        f"{host} resolves to {', '.join(refused)}, a loopback, private, link-local or "
-        "otherwise non-public address, which this hub does not call"
-    )
+    return refused_message(host, refused) if refused else None
 
 
 # ---------------------------------------------------------------------------- denied
@@ -317,15 +305,7 @@ async def send_denied(site: Site, callback: str, topic: str, reason: str) -> Non
     wait = site.settings.push_timeout
     try:
         status, _ = await fetch(url, allow=allow_list(site), wait=wait)
-    except (
-        AddressRefused,
-        TimeoutError,
-        OSError,
-        httpcore.TimeoutException,
-        httpcore.NetworkError,
-        httpcore.ProtocolError,
-        httpcore.UnsupportedProtocol,
-    ) as exc:
+    except CallbackFailed as exc:
         log.warning("denied notice to %s not delivered: %s", callback, exc)
         return
     if not 200 <= status <= 299:
