@@ -84,6 +84,8 @@ async def backfill(
                 await queues.extend(conn, subscription_id, entry_ids, committed)
         if not queues.in_transaction:
             await queues.extend(None, subscription_id, entry_ids, committed)
+        for entry_id, (_, body) in zip(entry_ids, items, strict=True):
+            site.deliverer.bodies.keep(entry_id, body)  # this process delivers them too
         site.wake_delivery()
         done.queued += len(entry_ids)
         done.pages += 1

@@ -100,10 +100,11 @@ class Bodies:
                 read = await push_entries.bodies(conn, wanted)
             for entry_id, body in read.items():
                 found[entry_id] = body
-                self._keep(entry_id, body)
+                self.keep(entry_id, body)
         return found
 
-    def _keep(self, entry_id: int, body: bytes) -> None:
+    def keep(self, entry_id: int, body: bytes) -> None:
+        """Remember a body (its writer knows it: no need to read it back)."""
         if entry_id not in self._kept:
             self._kept[entry_id] = body
             self.size += len(body)
