@@ -35,8 +35,7 @@ its own), first for ``--raw-events`` events (at most 30 s) on the database as ph
 leaves it, with no planner statistics (photohub never runs ``ANALYZE``), then after
 ``ANALYZE`` for all ``--events``: the reverse contacts of the owner and the people
 (``push_index.watchers``), ``push_match.photo_keys``, ``push_index.active_under`` and
-``admits`` on each geo candidate, the pieces ``push/dispatch.py`` uses (its ``_reached``
-loop, written out here with public functions).
+``admits`` on each geo candidate (``push.dispatch.reached``, what dispatch calls).
 
 **Baseline**, same run: every subscription's topic tested in Python (its keys
 intersected with the photo's, then ``admits``) over all subscriptions held in memory, on
@@ -79,9 +78,10 @@ import sqlalchemy as sa
 from photohub.config import Settings
 from photohub.domain.people import nsid_for, username_key
 from photohub.domain.push_match import PhotoFacts, admits, photo_keys, topic_keys
-from photohub.domain.topics import Topic, make_topic, parse_topic_url, topic_url
+from photohub.domain.topics import Topic, make_topic, topic_url
 from photohub.domain.verification import lease_expiry
 from photohub.places.ids import decode_place_id, encode_place_id
+from photohub.push import dispatch
 from photohub.site import Site
 from photohub.store import push_index
 from photohub.store import subscriptions as subs
@@ -433,13 +433,7 @@ async def matched_by_index(site: Site, event: PhotoFacts) -> tuple[set[int], int
             woe_ids=event.woe_ids,
         )
         keys = photo_keys(facts)
-        found: set[int] = set()
-        for candidate in await push_index.active_under(conn, keys):
-            if candidate["topic_name"] == "geo" and not admits(
-                parse_topic_url(candidate["topic"]), facts
-            ):
-                continue
-            found.add(int(candidate["id"]))
+        found = await dispatch.reached(conn, keys, facts)
     return found, len(keys), facts
 
 

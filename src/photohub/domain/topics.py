@@ -25,6 +25,8 @@ spelling of such a URL back into the same :class:`Topic`.
 
 from __future__ import annotations
 
+import functools
+
 import math
 import re
 from collections.abc import Mapping
@@ -317,6 +319,13 @@ def make_topic(name: str, args: Mapping[str, str], *, user: str | None = None) -
 def _origin(parts: SplitResult) -> tuple[str, str, int | None]:
     scheme = parts.scheme.lower()
     return scheme, (parts.hostname or ""), parts.port or _DEFAULT_PORTS.get(scheme)
+
+
+@functools.lru_cache(maxsize=65536)
+def stored_topic(path: str) -> Topic:
+    """The Topic of a canonical topic path as stored with a subscription (matching
+    reads the same ones again and again: parsed once, remembered)."""
+    return parse_topic_url(path)
 
 
 def parse_topic_url(url: str, *, base_url: str | None = None, argument: str = "hub.topic") -> Topic:

@@ -42,7 +42,7 @@ from photohub.domain.push_match import (
     is_fave_key,
     photo_keys,
 )
-from photohub.domain.topics import parse_topic_url
+from photohub.domain.topics import stored_topic
 from photohub.push import entries, fanout
 from photohub.store import events, faves, push_index, push_photos, tags, users
 from photohub.store import photos as photo_store
@@ -163,7 +163,7 @@ def is_pushable(row: RowMapping | None, owner: RowMapping | None) -> bool:
     )
 
 
-async def _reached(conn: AsyncConnection, keys: list[str], facts: PhotoFacts | None) -> set[int]:
+async def reached(conn: AsyncConnection, keys: list[str], facts: PhotoFacts | None) -> set[int]:
     """Active subscriptions under ``keys`` that the photo belongs to (``facts`` None:
     every one under them, for a tombstone)."""
     found: set[int] = set()
@@ -171,7 +171,7 @@ async def _reached(conn: AsyncConnection, keys: list[str], facts: PhotoFacts | N
         outside = (
             facts is not None
             and candidate["topic_name"] == "geo"
-            and not admits(parse_topic_url(candidate["topic"]), facts)
+            and not admits(stored_topic(candidate["topic"]), facts)
         )
         if not outside:
             found.add(int(candidate["id"]))
@@ -221,13 +221,13 @@ async def push_photo(site: Site, args: dict[str, Any]) -> None:
             tag_rows = (await tags.tags_of(conn, [photo_id]))[photo_id]
             facts = await photo_facts(conn, row, owner, tag_rows)
             keys = photo_keys(facts)
-            targets = await _reached(conn, keys, facts)
+            targets = await reached(conn, keys, facts)
             entry = entries.photo_entry(site.base_url, row, tag_rows)
             owed += await _queue(site, conn, photo_id, entry, targets, keys, facts)
             # Keys its faves reached stay: a later deletion goes to those subscribers too.
             faved = [k for k in told_keys if is_fave_key(k)]
             dropped = [k for k in told_keys if k not in set(keys) and not is_fave_key(k)]
-            left = await _reached(conn, dropped, None) - targets if dropped else set()
+            left = await reached(conn, dropped, None) - targets if dropped else set()
             comment = "no longer in this topic"
             tombstone = entries.deleted_entry(site.base_url, photo_id, now, comment)
             owed += await _queue(site, conn, photo_id, tombstone, left, dropped)
@@ -236,7 +236,7 @@ async def push_photo(site: Site, args: dict[str, Any]) -> None:
         elif told is not None:
             comment = "deleted" if row is None else "no longer public"
             tombstone = entries.deleted_entry(site.base_url, photo_id, now, comment)
-            targets = await _reached(conn, told_keys, None)
+            targets = await reached(conn, told_keys, None)
             owed += await _queue(site, conn, photo_id, tombstone, targets, told_keys)
             await push_photos.forget(conn, photo_id)
             queued = bool(targets)
@@ -259,7 +259,7 @@ async def push_fave(site: Site, args: dict[str, Any]) -> None:
         if faver is None or not await faves.is_fave(conn, faver_id, photo_id):
             return
         keys = fave_keys(faver_id, await push_index.watchers(conn, [faver_id]))
-        targets = await _reached(conn, keys, None)
+        targets = await reached(conn, keys, None)
         tag_rows = (await tags.tags_of(conn, [photo_id]))[photo_id]
         contributor = atom.Person(str(faver["username"]))
         entry = entries.photo_entry(site.base_url, row, tag_rows, (contributor,))
