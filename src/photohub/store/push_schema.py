@@ -66,7 +66,7 @@ push_subscriptions = sa.Table(
     sa.Column("max_rate", sa.Float, nullable=True),
     sa.UniqueConstraint("topic_key", "callback_key", name="uq_push_subscriptions_topic_callback"),
     sa.Index("ix_push_subscriptions_due", "state", "expires_at"),
-    sa.Index("ix_push_subscriptions_due_at", "due_at"),
+    sa.Index("ix_push_subscriptions_state_due", "state", "due_at"),  # claims
     sqlite_autoincrement=True,
 )
 
