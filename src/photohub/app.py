@@ -89,7 +89,7 @@ routes = [
     Route("/live", api.live),
     Route("/media/{name:str}", files.rendition),
     Route("/buddyicons/{name:str}", accounts.buddyicon),
-    Route("/push/topics/{name:str}", topics.feed, methods=["GET", "HEAD"]),
+    Route("/push/topics/{name:str}", topics.feed, methods=topics.METHODS, middleware=[topics.CORS]),
     Mount("/static", files.VersionedStatic(directory=str(STATIC)), name="static"),
     Route("/healthz", healthz),
 ]

@@ -707,3 +707,32 @@ class TestUnderAPublicURL:
         assert response.headers["link"] == expected
         [entry] = feedparser.parse(response.content).entries
         assert entry.id.startswith("tag:photos.example,2026:photo/")
+
+
+async def test_other_origins_may_read_feeds_and_preflight_stream_headers(
+    client: httpx.AsyncClient,
+) -> None:
+    page = "https://reader.example"
+    got = await client.get("/push/topics/tags?tags=cats", headers={"Origin": page})
+    assert got.status_code == 200 and got.headers["access-control-allow-origin"] == "*"
+    exposed = {h.strip().lower() for h in got.headers["access-control-expose-headers"].split(",")}
+    assert {"link", "etag", "last-modified"} <= exposed
+    assert "access-control-allow-credentials" not in got.headers  # no cookies, ever
+    preflight = await client.options(
+        "/push/topics/tags?tags=cats",
+        headers={
+            "Origin": page,
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "authorization, last-event-id",
+        },
+    )
+    assert preflight.status_code == 200
+    allowed = preflight.headers["access-control-allow-headers"].lower()
+    assert "authorization" in allowed and "last-event-id" in allowed
+    plain = await client.options("/push/topics/tags?tags=cats")
+    assert plain.status_code == 204 and plain.headers["allow"] == "GET, HEAD, OPTIONS"
+    refused = await client.options(
+        "/push/topics/tags?tags=cats",
+        headers={"Origin": page, "Access-Control-Request-Method": "DELETE"},
+    )
+    assert refused.status_code == 400  # only GET and HEAD are offered

@@ -26,7 +26,6 @@ spelling of such a URL back into the same :class:`Topic`.
 from __future__ import annotations
 
 import functools
-
 import math
 import re
 from collections.abc import Mapping

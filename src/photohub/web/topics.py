@@ -20,6 +20,13 @@ absent, ``If-Modified-Since`` answers 304 when nothing is newer (§13.2.2's orde
 ETag is exact; Last-Modified cannot see a photo that *left* the feed, so prefer the ETag.
 HEAD answers the same headers without the body.
 
+Cross-origin (CORS, :data:`CORS`): topic URLs are public, and a stream's credentials are
+in its URL or its ``Authorization`` header, never in cookies, so every origin may read
+them: ``Access-Control-Allow-Origin: *`` without credentials, ``Link``, ``ETag`` and
+``Last-Modified`` exposed to scripts (hub discovery from a page), and preflights for
+``Authorization``, ``Last-Event-ID`` and the conditional headers answered for a day.
+A page's ``EventSource`` on another origin can so follow a signed stream URL.
+
 Topic streams: a GET whose ``Accept`` names ``text/event-stream`` (what EventSource
 sends) with a q no lower than the feeds' is answered by the topic's SSE stream
 (``live.topic_stream``) instead. It must be authorised, by a signed URL
@@ -42,6 +49,8 @@ from email.utils import format_datetime, parsedate_to_datetime
 from typing import Literal
 from urllib.parse import parse_qsl, quote, urlencode
 
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
@@ -74,6 +83,17 @@ STREAM_PARAMETERS = stream_urls.PARAMETERS | {"last_event_id"}
 CACHE_CONTROL = "no-cache"
 # An empty feed still needs an Atom <updated>; a fixed one keeps its ETag stable.
 EMPTY_FEED_UPDATED = datetime(1970, 1, 1)
+
+
+CORS = Middleware(
+    CORSMiddleware,
+    allow_origins=["*"],
+    allow_methods=["GET", "HEAD"],
+    allow_headers=["Authorization", "Last-Event-ID", "If-None-Match", "If-Modified-Since"],
+    expose_headers=["Link", "ETag", "Last-Modified"],
+    max_age=86400,
+)
+METHODS = ["GET", "HEAD", "OPTIONS"]  # OPTIONS: CORS preflights (answered by CORS)
 
 
 class BadTopicURL(Exception):
@@ -209,7 +229,9 @@ def render(
 
 
 async def feed(request: Request) -> Response:
-    """GET or HEAD of a topic URL."""
+    """GET or HEAD of a topic URL (an OPTIONS that is no CORS preflight: what it allows)."""
+    if request.method == "OPTIONS":
+        return Response(status_code=204, headers={"Allow": "GET, HEAD, OPTIONS"})
     if wants_stream(request.headers.get("accept", "")):
         return await stream(request)
     site = site_of(request)
