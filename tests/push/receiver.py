@@ -96,9 +96,12 @@ class Receiver:
 
 
 @contextlib.asynccontextmanager
-async def receiving(behaviour: Behaviour = "echo") -> AsyncIterator[Receiver]:
+async def receiving(
+    behaviour: Behaviour = "echo", host: str = "127.0.0.1"
+) -> AsyncIterator[Receiver]:
+    """A receiver on ``host`` (``::1`` for IPv6), a free port."""
     receiver = Receiver(behaviour)
-    config = uvicorn.Config(receiver, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
+    config = uvicorn.Config(receiver, host=host, port=0, log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     for _ in range(200):
@@ -109,7 +112,7 @@ async def receiving(behaviour: Behaviour = "echo") -> AsyncIterator[Receiver]:
         await task
         raise RuntimeError("receiver did not start")
     port = server.servers[0].sockets[0].getsockname()[1]
-    receiver.url = f"http://127.0.0.1:{port}"
+    receiver.url = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
     try:
         yield receiver
     finally:

@@ -84,3 +84,14 @@ async def test_a_slow_answer_times_out_with_a_reason(receiver: Receiver) -> None
             await client.request(
                 "POST", receiver.url + "/cb", headers={}, body=b"x", wait=0.3, limit=8
             )
+
+
+async def test_an_ipv6_callback_is_called_when_allowed_and_refused_otherwise() -> None:
+    async with receiving(host="::1") as receiver:
+        async with CallbackClient(parse_allow_list("::1")) as client:
+            assert await post(client, receiver.url + "/cb", b"<v6/>") == 204
+        async with CallbackClient(LOOPBACK) as client:  # 127.0.0.1 only
+            with pytest.raises(AddressRefused, match="::1"):
+                await post(client, receiver.url + "/cb")
+    assert [p.body for p in receiver.posts] == [b"<v6/>"]
+    assert receiver.posts[0].peer is not None and receiver.posts[0].peer[0] == "::1"

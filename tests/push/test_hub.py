@@ -18,12 +18,14 @@ from sqlalchemy.engine import RowMapping
 
 from photohub.config import Settings
 from photohub.domain.topics import make_topic
+from photohub.push.dispatch import follow_outbox
 from photohub.push.limits import SUBSCRIBE_REQUESTS_PER_HOST, SUBSCRIPTIONS_PER_HOST
 from photohub.site import Site
 from photohub.store import subscriptions as subs
 from photohub.store.db import utcnow
 from photohub.store.push_schema import push_subscriptions
 from tests import factories
+from tests.push.hubs import changed, entries, new_photo, pump
 from tests.push.receiver import Receiver, receiving
 
 pytestmark = pytest.mark.anyio
@@ -491,3 +493,25 @@ async def test_subscribe_requests_are_rate_limited_per_host(
     other = await subscribe(client, f"http://localhost:{port}/rate/other")
     assert other.status_code == 202
     assert len(await rows(site)) == SUBSCRIBE_REQUESTS_PER_HOST + 1
+
+
+async def test_an_ipv6_callback_subscribes_and_gets_deliveries(
+    site: Site, client: httpx.AsyncClient
+) -> None:
+    site.settings = replace(site.settings, push_allow="127.0.0.1, ::1")
+    await follow_outbox(site)  # the hub reads from the newest event on
+    async with receiving("hub", host="::1") as v6:
+        callback = v6.url + "/cb"
+        assert callback.startswith("http://[::1]:")
+        response = await subscribe(
+            client, callback, hub_topic="http://testserver/push/topics/tags?tags=cats"
+        )
+        assert response.status_code == 202, response.text
+        assert await site.runner.run_due() >= 1
+        assert (await the_row(site))["state"] == "active"
+        photo_id = await new_photo(site, None, tags="cats")
+        await changed(site, photo_id)
+        await pump(site)
+    [post] = v6.posts
+    assert post.path == "/cb" and post.peer is not None and post.peer[0] == "::1"
+    assert [e.id.rsplit("/", 1)[1] for e in entries(post)] == [str(photo_id)]
