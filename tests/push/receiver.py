@@ -37,6 +37,7 @@ class Receiver:
     post_status: int = 204
     post_status_by_path: dict[str, int] = field(default_factory=dict)
     post_delay: float = 0.0
+    post_delay_by_path: dict[str, float] = field(default_factory=dict)
 
     def posts_to(self, path: str) -> list[Post]:
         return [p for p in self.posts if p.path == path]
@@ -49,8 +50,9 @@ class Receiver:
             if not message.get("more_body"):
                 break
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-        if self.post_delay:
-            await asyncio.sleep(self.post_delay)
+        delay = self.post_delay_by_path.get(scope["path"], self.post_delay)
+        if delay:
+            await asyncio.sleep(delay)
         status = self.post_status_by_path.get(scope["path"], self.post_status)
         client = scope.get("client")
         self.posts.append(Post(scope["path"], headers, body, tuple(client) if client else None))
