@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,15 +18,14 @@ from photohub.site import Site
 
 
 @contextlib.asynccontextmanager
-async def running(site: Site) -> AsyncIterator[str]:
-    """Serve ``site`` on 127.0.0.1, a free port, in this event loop; yield its URL."""
+async def serving(
+    app: Any, host: str = "127.0.0.1", before_stop: Callable[[], Awaitable[None]] | None = None
+) -> AsyncIterator[int]:
+    """Serve the ASGI ``app`` with uvicorn on ``host``, a free port, in this event loop;
+    yield the port. ``before_stop`` runs once the server is told to stop (to end open
+    streams, which would otherwise hold it)."""
     config = uvicorn.Config(
-        create_app(site=site, manage_site=False),
-        host="127.0.0.1",
-        port=0,
-        log_level="warning",
-        lifespan="off",
-        timeout_graceful_shutdown=1,
+        app, host=host, port=0, log_level="warning", lifespan="off", timeout_graceful_shutdown=1
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
@@ -37,14 +36,26 @@ async def running(site: Site) -> AsyncIterator[str]:
     if not server.started:
         await task
         raise RuntimeError("server did not start")
-    port = server.servers[0].sockets[0].getsockname()[1]
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield int(server.servers[0].sockets[0].getsockname()[1])
     finally:
         server.should_exit = True
+        if before_stop is not None:
+            await before_stop()
+        await asyncio.wait_for(task, 10)
+
+
+@contextlib.asynccontextmanager
+async def running(site: Site) -> AsyncIterator[str]:
+    """Serve ``site`` on 127.0.0.1, a free port, in this event loop; yield its URL."""
+
+    async def end_streams() -> None:
         await site.hub.close()  # ends open streams so the server can stop
         site.topic_streams.end_streams()  # and the topic streams (live.topic_stream)
-        await asyncio.wait_for(task, 10)
+
+    app = create_app(site=site, manage_site=False)
+    async with serving(app, before_stop=end_streams) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 @dataclass

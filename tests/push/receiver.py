@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-import uvicorn
+from tests.servers import serving
 
 Behaviour = str  # echo | wrong | newline | refuse | error | slow | redirect | big
 
@@ -103,20 +103,6 @@ async def receiving(
 ) -> AsyncIterator[Receiver]:
     """A receiver on ``host`` (``::1`` for IPv6), a free port."""
     receiver = Receiver(behaviour)
-    config = uvicorn.Config(receiver, host=host, port=0, log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    for _ in range(200):
-        if server.started or task.done():
-            break
-        await asyncio.sleep(0.02)
-    if not server.started:
-        await task
-        raise RuntimeError("receiver did not start")
-    port = server.servers[0].sockets[0].getsockname()[1]
-    receiver.url = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
-    try:
+    async with serving(receiver, host) as port:
+        receiver.url = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
         yield receiver
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, 10)
