@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
@@ -109,3 +110,25 @@ async def test_a_failing_callback_backs_off_and_the_rest_are_recorded(
     for path in oks:
         assert photos_to(receiver, path) == [str(photo_id)]
         assert states[ids[path]].depth == 0
+
+
+async def test_a_post_in_flight_does_not_make_the_worker_spin(
+    site: Site, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    receiver.post_delay_by_path["/slow"] = 1.5
+    await subscribe(site, receiver, "/slow", tags_topic("owls"))
+    claims: list[int] = []
+    claim = site.queues.claim
+
+    async def counted(limit: int, lease: Any) -> list[int]:
+        found = await claim(limit, lease)
+        claims.append(len(found))
+        return found
+
+    monkeypatch.setattr(site.queues, "claim", counted)
+    async with delivering(site):
+        await publish(site, "owls")
+        await until(lambda: receiver.posts_to("/slow"))
+    # While the one POST was in flight the loop waited for it (or its 0.5 s poll):
+    # a few claims, not one per turn of the event loop.
+    assert sum(claims) == 1 and len(claims) <= 10, claims

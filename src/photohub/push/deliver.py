@@ -151,8 +151,7 @@ class Deliverer:
 
     async def step(self) -> bool:
         """Record what ended, claim as many due subscriptions as there are free slots
-        and start their POSTs. True when it started some or all slots are busy (come
-        back soon)."""
+        and start their POSTs. True when it started some (come back soon)."""
         await self._maintain()
         free = self.slots - len(self._running)
         if free < self.slots // 4 and self._running:
@@ -165,10 +164,12 @@ class Deliverer:
         await self.flush()
         if free <= 0:
             return True
-        for task in [asyncio.create_task(self._deliver(*p)) for p in await self._take(free)]:
+        taken = await self._take(free)
+        for task in [asyncio.create_task(self._deliver(*t)) for t in taken]:
             self._running.add(task)
             task.add_done_callback(self._ended_task)
-        return bool(self._running)
+        # Nothing due: wait for a wake-up (a POST ending, entries queued) or the poll.
+        return bool(taken)
 
     def _ended_task(self, task: asyncio.Task[None]) -> None:
         self._running.discard(task)
