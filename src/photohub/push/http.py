@@ -47,6 +47,18 @@ def refused_message(host: str, refused: Iterable[str]) -> str:
     )
 
 
+async def checked_addresses(host: str, port: int, allow: Sequence[IPNetwork]) -> list[str]:
+    """Every address ``host`` resolves to, once each of them passed the allow policy:
+    else AddressRefused (every address must pass: a name with one public and one
+    private address would otherwise reach the private one whenever the first fails).
+    A name that does not resolve raises OSError."""
+    addresses = await resolve(host, port)
+    refused = refused_addresses(addresses, allow)
+    if refused:
+        raise AddressRefused(refused_message(host, refused))
+    return addresses
+
+
 async def resolve(host: str, port: int) -> list[str]:
     """Every address ``host`` resolves to, in the resolver's order, without duplicates."""
     infos = await asyncio.to_thread(socket.getaddrinfo, host, port, 0, socket.SOCK_STREAM)
@@ -72,17 +84,12 @@ class CheckedResolver(AbstractResolver):
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_UNSPEC
     ) -> list[ResolveResult]:
         try:
-            addresses = await resolve(host, port)
+            addresses = await checked_addresses(host, port, self.allow)
         except OSError as exc:
             reason = f"the callback could not be reached: cannot resolve {host}: {exc}"
             raise CallbackFailed(reason) from exc
         if not addresses:
             raise CallbackFailed(f"the callback could not be reached: {host} has no address")
-        refused = refused_addresses(addresses, self.allow)
-        if refused:
-            # Every address must pass: a name with one public and one private address
-            # would otherwise reach the private one whenever the first fails.
-            raise AddressRefused(refused_message(host, refused))
         return [
             ResolveResult(
                 hostname=host,

@@ -43,7 +43,7 @@ from photohub.domain.websub import (
     Mode,
     SubscriptionRequest,
 )
-from photohub.push.http import CallbackFailed, refused_addresses, refused_message, resolve
+from photohub.push.http import AddressRefused, CallbackFailed, checked_addresses
 from photohub.push.verify import VerifyResult, fetch, verify_callback
 from photohub.store import subscriptions as subs
 from photohub.store.db import utcnow
@@ -277,11 +277,12 @@ async def refused_callback(site: Site, callback: str) -> str | None:
     host = parts.hostname or ""
     try:
         port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
-        addresses = await resolve(host, port)
+        await checked_addresses(host, port, allow_list(site))
+    except AddressRefused as exc:
+        return str(exc)
     except (OSError, ValueError):
         return None
-    refused = refused_addresses(addresses, allow_list(site))
-    return refused_message(host, refused) if refused else None
+    return None
 
 
 # ---------------------------------------------------------------------------- denied
