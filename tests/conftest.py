@@ -13,6 +13,11 @@ import pytest
 from photohub.config import Settings
 from photohub.site import Site
 from tests.services import PG_ADMIN_URL, REDIS_URL, need
+from tests.watchdog import Watchdog
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.pluginmanager.register(Watchdog(config), "photohub-watchdog")
 
 
 @pytest.fixture

@@ -58,7 +58,7 @@ class RedisBroker:
                 await asyncio.sleep(0.5)
             finally:
                 with contextlib.suppress(aioredis.ConnectionError, OSError):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+                    await pubsub.aclose()
 
 
 _: Broker = RedisBroker("redis://localhost")
