@@ -13,6 +13,7 @@ import pytest
 from photohub.config import Settings
 from photohub.site import Site
 from tests.services import PG_ADMIN_URL, REDIS_URL, need
+from tests.waiting import bounded
 from tests.watchdog import Watchdog
 
 
@@ -28,9 +29,9 @@ def anyio_backend() -> str:
 async def _pg_admin(sql: str) -> None:
     import asyncpg
 
-    conn = await asyncpg.connect(PG_ADMIN_URL)
+    conn = await asyncpg.connect(PG_ADMIN_URL, timeout=30)
     try:
-        await conn.execute(sql)
+        await conn.execute(sql, timeout=60)
     finally:
         await conn.close()
 
@@ -108,7 +109,7 @@ async def site(settings: Settings) -> AsyncIterator[Site]:
     try:
         yield site
     finally:
-        await site.close()
+        await bounded(site.close(), 30, "the site to close")
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -13,6 +12,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+
+from tests.waiting import stop_process
 
 COMMAND = [sys.executable, "-m", "photohub"]
 
@@ -61,13 +62,7 @@ def photohub_serve(data_dir: Path, settings: dict[str, str] | None = None) -> It
                 time.sleep(0.1)
             yield url
         finally:
-            if process.poll() is None:
-                process.send_signal(signal.SIGINT)
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait(timeout=5)
+            stop_process(process, f"photohub serve on port {port}")
 
 
 class PrivateRedis:
@@ -107,6 +102,5 @@ class PrivateRedis:
 
     def stop(self) -> None:
         if self.process is not None:
-            self.process.kill()
-            self.process.wait(10)
+            stop_process(self.process, f"redis-server on port {self.port}", interrupt=False)
             self.process = None

@@ -15,6 +15,7 @@ import uvicorn
 
 from photohub.app import create_app
 from photohub.site import Site
+from tests.waiting import bounded, cancelled, eventually
 
 
 @contextlib.asynccontextmanager
@@ -29,20 +30,23 @@ async def serving(
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
-    for _ in range(200):
-        if server.started or task.done():
-            break
-        await asyncio.sleep(0.02)
+    try:
+        await eventually(lambda: server.started or task.done(), 10, f"uvicorn to start on {host}")
+    except BaseException:
+        await cancelled(task, what="uvicorn, not started", reraise=False)
+        raise
     if not server.started:
-        await task
-        raise RuntimeError("server did not start")
+        task.result()  # its own error, if it failed
+        raise RuntimeError(f"uvicorn ended before it started on {host}")
     try:
         yield int(server.servers[0].sockets[0].getsockname()[1])
     finally:
         server.should_exit = True
-        if before_stop is not None:
-            await before_stop()
-        await asyncio.wait_for(task, 10)
+        try:
+            if before_stop is not None:
+                await bounded(before_stop(), 10, "the open streams to end (server stopping)")
+        finally:
+            await bounded(task, 10, "uvicorn to stop (an open connection holds it?)")
 
 
 @contextlib.asynccontextmanager
@@ -69,7 +73,8 @@ class SSE:
 
 
 async def read_events(response: httpx.Response) -> AsyncIterator[SSE]:
-    """Parse a text/event-stream (comments skipped)."""
+    """Parse a text/event-stream (comments skipped). A stream need not end: bound the
+    reading (``collect``, ``tests.waiting.bounded``)."""
     event: str = "message"
     ident: str | None = None
     data: list[str] = []
@@ -99,7 +104,7 @@ async def collect(
     headers: dict[str, str] | None = None,
     started: asyncio.Event | None = None,
 ) -> list[SSE]:
-    """Read events from ``url`` until one of kind ``until`` arrives."""
+    """Read events from ``url`` until one of kind ``until`` arrives (10 s at most)."""
     seen: list[SSE] = []
 
     async def read() -> None:
@@ -112,5 +117,10 @@ async def collect(
                 if item.event == until:
                     return
 
-    await asyncio.wait_for(read(), 10)
+    await bounded(
+        read(),
+        10,
+        f"an event {until!r} from {url}",
+        detail=lambda: f"got {[e.event for e in seen]}",
+    )
     return seen

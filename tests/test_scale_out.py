@@ -13,6 +13,7 @@ import pytest
 from tests import images
 from tests.processes import photohub_serve
 from tests.servers import read_events
+from tests.waiting import bounded, cancelled, until_set
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.anyio]
 
@@ -54,17 +55,22 @@ async def test_an_upload_to_one_process_reaches_walls_on_the_other(
                             return
 
             watcher = asyncio.create_task(watch())
-            await asyncio.wait_for(ready.wait(), 10)
-            response = await guest.post(
-                one + "/api/photos",
-                files={"photo": ("p.jpg", images.jpeg(), "image/jpeg")},
-                data={"title": "across"},
-                headers={"x-csrf-token": match[1]},
-            )
-            assert response.status_code == 201, response.text
-            photo_id = response.json()["photo"]["id"]
-            photo = await asyncio.wait_for(published, 15)
-            await watcher
+            try:
+                await until_set(ready, 10, "the wall stream on two to open", unless=watcher)
+                response = await guest.post(
+                    one + "/api/photos",
+                    files={"photo": ("p.jpg", images.jpeg(), "image/jpeg")},
+                    data={"title": "across"},
+                    headers={"x-csrf-token": match[1]},
+                )
+                assert response.status_code == 201, response.text
+                photo_id = response.json()["photo"]["id"]
+                # The reader returns once it has the event (or the stream ended).
+                await bounded(watcher, 15, "photo.published on the other process's wall")
+                assert published.done(), "the wall stream ended without photo.published"
+                photo = published.result()
+            finally:
+                await cancelled(watcher, what="the wall stream's reader")
             assert photo["id"] == photo_id and photo["title"] == "across"
             # The wall on the other process can load the rendition (shared media folder).
             url = str(photo["sizes"][0]["url"])  # type: ignore[index]

@@ -44,6 +44,7 @@ from photohub.site import Site
 from photohub.store import apps, sessions, users
 from photohub.web import identity
 from tests import factories
+from tests.waiting import bounded
 from tests.web.helpers import visit
 
 TOTAL_EXAMPLES = 1600
@@ -208,7 +209,7 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
     finally:
         runner.run(anonymous.aclose())
         runner.run(logged_in.aclose())
-        runner.run(site.close())
+        runner.run(bounded(site.close(), 30, "the site to close"))
         runner.close()
 
 

@@ -29,6 +29,7 @@ from photohub.store.db import utcnow
 from photohub.store.schema import photos, upload_tickets
 from tests import factories, images
 from tests.api.client import Api, api_for
+from tests.waiting import bounded
 from tests.web.helpers import event_kinds
 
 pytestmark = pytest.mark.anyio
@@ -458,7 +459,7 @@ async def small(settings: Settings) -> AsyncIterator[tuple[Site, httpx.AsyncClie
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
             yield site, http
     finally:
-        await site.close()
+        await bounded(site.close(), 30, "the site to close")
 
 
 async def test_too_large_is_refused_while_streaming(

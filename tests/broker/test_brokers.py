@@ -12,6 +12,7 @@ import pytest
 from photohub.broker.base import Broker
 from photohub.broker.memory import MemoryBroker
 from photohub.broker.redis import RedisBroker
+from tests.waiting import bounded
 
 pytestmark = pytest.mark.anyio
 
@@ -34,11 +35,11 @@ async def make_broker(request: pytest.FixtureRequest) -> AsyncIterator[Any]:
 
     yield make
     for broker in made:
-        await broker.close()
+        await bounded(broker.close(), 10, f"{type(broker).__name__}.close()")
 
 
 async def _first(sub: AsyncIterator[dict[str, Any]]) -> dict[str, Any]:
-    return await asyncio.wait_for(anext(sub), 5)
+    return await bounded(anext(sub), 5, "a message on the subscription")
 
 
 async def test_every_subscriber_in_every_process_gets_each_message(make_broker: Any) -> None:
@@ -81,4 +82,4 @@ async def test_close_ends_subscriptions(make_broker: Any) -> None:
     await asyncio.sleep(0.1)
     await broker.close()
     with pytest.raises(StopAsyncIteration):
-        await asyncio.wait_for(pending, 5)
+        await bounded(pending, 5, "the subscription to end when its broker closed")

@@ -18,6 +18,7 @@ from photohub.site import Site
 from photohub.store import events
 from tests.processes import PrivateRedis
 from tests.services import REQUIRE
+from tests.waiting import bounded, eventually
 
 pytestmark = [pytest.mark.redis, pytest.mark.anyio]
 
@@ -35,14 +36,15 @@ def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
 
 
 async def _wait_redis(url: str) -> None:
-    client = aioredis.Redis.from_url(url)
+    client = aioredis.Redis.from_url(url, socket_timeout=2)
+
+    async def answers() -> bool:
+        with contextlib.suppress(aioredis.ConnectionError, aioredis.TimeoutError, OSError):
+            return bool(await client.ping())
+        return False
+
     try:
-        for _ in range(100):
-            with contextlib.suppress(aioredis.ConnectionError, OSError):
-                await client.ping()
-                return
-            await asyncio.sleep(0.05)
-        raise RuntimeError("redis did not start")
+        await eventually(answers, 15, f"redis-server at {url} to answer", interval=0.05)
     finally:
         await client.aclose()
 
@@ -59,12 +61,14 @@ async def redis_site(tmp_path: Path, private_redis: PrivateRedis) -> AsyncIterat
         )
     )
     await site.start(run_tasks=False)
-    yield site
-    await site.close()
+    try:
+        yield site
+    finally:
+        await bounded(site.close(), 30, "the site to close")
 
 
 async def _next_kind(listener: Listener) -> str:
-    live = await asyncio.wait_for(listener.queue.get(), 15)
+    live = await bounded(listener.queue.get(), 15, "the next event on the wall's listener")
     assert live is not None
     return live.event.kind
 
@@ -91,7 +95,7 @@ async def test_events_survive_a_redis_restart(
     await _wait_redis(private_redis.url)
     # A message that exists only in Redis (not in the outbox) proves the hub's
     # subscription came back by itself.
-    client = aioredis.Redis.from_url(private_redis.url)
+    client = aioredis.Redis.from_url(private_redis.url, socket_timeout=5)
     try:
         message = '{"id": 999999, "kind": "via-redis", "audience": "public", "data": {}}'
         for _ in range(100):

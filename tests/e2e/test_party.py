@@ -52,12 +52,14 @@ def login_admin(open_page: OpenPage, server: LiveServer) -> Page:
 
 
 def fetch_json(page: Page, method: str, url: str) -> dict[str, Any]:
-    """Call the API from inside a page, as its own guest, with its own CSRF token."""
+    """Call the API from inside a page, as its own guest, with its own CSRF token (the
+    fetch has a timeout: page.evaluate has none)."""
     result: dict[str, Any] = page.evaluate(
         """async ([method, url]) => {
             const token = document.querySelector('meta[name="csrf-token"]').content;
             const response = await fetch(url, {
                 method, credentials: 'same-origin', headers: {'X-CSRF-Token': token},
+                signal: AbortSignal.timeout(10000),
             });
             return {status: response.status, body: await response.json()};
         }""",

@@ -45,8 +45,10 @@ def elsewhere() -> Iterator[str]:
     try:
         yield f"http://127.0.0.1:{httpd.server_address[1]}/"
     finally:
-        httpd.shutdown()
+        httpd.shutdown()  # serve_forever notices within its 0.5 s poll
+        thread.join(timeout=10)
         httpd.server_close()
+        assert not thread.is_alive(), "the other site's server did not stop within 10 s"
 
 
 @pytest.fixture
@@ -76,9 +78,10 @@ def test_another_origin_follows_a_signed_stream_and_reads_the_hub_links(
             signed,
         )
         assert opened == "ready"
+        # page.evaluate has no timeout of its own: each fetch is given one.
         feed = page.evaluate(
             """async (url) => {
-                const response = await fetch(url);
+                const response = await fetch(url, {signal: AbortSignal.timeout(10000)});
                 return {status: response.status, link: response.headers.get('Link'),
                         etag: response.headers.get('ETag')};
             }""",
@@ -91,7 +94,9 @@ def test_another_origin_follows_a_signed_stream_and_reads_the_hub_links(
         expired = stream_urls.signed_url(live.url, topic, int(time.time()) - 5, key)
         refused = page.evaluate(
             """async (url) => {
-                const response = await fetch(url, {headers: {Accept: 'text/event-stream'}});
+                const response = await fetch(url, {
+                    headers: {Accept: 'text/event-stream'}, signal: AbortSignal.timeout(10000),
+                });
                 return response.status;
             }""",
             expired,

@@ -12,6 +12,7 @@ from photohub.domain.privacy import Viewer
 from photohub.live.hub import LiveHub
 from photohub.store.db import Database
 from photohub.store.events import Event
+from tests.waiting import bounded, cancelled
 
 pytestmark = pytest.mark.anyio
 
@@ -41,22 +42,28 @@ async def test_a_slow_stream_does_not_hold_up_the_others_and_keeps_its_order() -
     fast, slow = hub.connect(Viewer()), hub.connect(Viewer())
     hub.go_live(fast, fast_send, 0)
     hub.go_live(slow, slow_send, 0)
-    for ident in (1, 2, 3):
-        hub.dispatch(_event(ident))
-    assert len(fast_got) == 3  # written at once, without waiting for the slow one
-    assert slow_got == [] and slow.pending is not None
-    pending = slow.pending
-    gate.set()
-    await asyncio.wait_for(pending, 5)
-    assert slow_got == fast_got and slow.pending is None
+    try:
+        for ident in (1, 2, 3):
+            hub.dispatch(_event(ident))
+        assert len(fast_got) == 3  # written at once, without waiting for the slow one
+        assert slow_got == [] and slow.pending is not None
+        pending = slow.pending
+        gate.set()
+        await bounded(pending, 5, "the slow stream's held-up write to finish")
+        assert slow_got == fast_got and slow.pending is None
 
-    gate.clear()  # now it stops reading for good
-    for ident in range(4, 9):
-        hub.dispatch(_event(ident))
-    assert len(fast_got) == 8
-    assert slow.ended.is_set() and slow not in hub.listeners  # it resumes from the outbox
-    assert fast in hub.listeners
-    hub.disconnect(slow)
+        gate.clear()  # now it stops reading for good
+        for ident in range(4, 9):
+            hub.dispatch(_event(ident))
+        assert len(fast_got) == 8
+        assert slow.ended.is_set() and slow not in hub.listeners  # it resumes from the outbox
+        assert fast in hub.listeners
+    finally:
+        blocked = slow.pending  # a write waiting on the gate for good: cancelled
+        hub.disconnect(slow)
+        hub.disconnect(fast)
+        if blocked is not None:
+            await cancelled(blocked, what="the slow stream's blocked write", reraise=False)
 
 
 async def test_events_the_replay_already_sent_are_not_sent_again() -> None:
@@ -92,6 +99,6 @@ async def test_only_quiet_streams_get_a_heartbeat_comment() -> None:
             hub.dispatch(Event(ident, "photo.ready", "guest:" + "a" * 32, None, {}))
             await asyncio.sleep(0.1)
     finally:
-        beat.cancel()
+        await cancelled(beat, what="the heartbeat loop")
     assert quiet and set(quiet) == {b": ping\r\n\r\n"}
     assert b": ping\r\n\r\n" not in busy and len(busy) == 7

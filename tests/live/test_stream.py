@@ -10,6 +10,7 @@ import pytest
 from photohub.site import Site
 from photohub.store import events
 from tests.servers import collect, running
+from tests.waiting import bounded, until_set
 
 pytestmark = pytest.mark.anyio
 
@@ -26,11 +27,11 @@ async def test_live_events_carry_ids_and_arrive_in_order(site: Site) -> None:
     async with running(site) as url, httpx.AsyncClient(timeout=10) as http:
         started = asyncio.Event()
         reader = asyncio.create_task(collect(http, url + "/live", until="done", started=started))
-        await asyncio.wait_for(started.wait(), 5)
+        await until_set(started, 5, "the stream's ready event", unless=reader)
         first = await _append(site, "photo.published")
         second = await _append(site, "photo.updated")
         done = await _append(site, "done")
-        seen = await reader
+        seen = await bounded(reader, 15, "the stream's events")
     kinds = [(e.event, e.id) for e in seen]
     assert kinds[1:] == [
         ("photo.published", str(first)),
@@ -59,9 +60,9 @@ async def test_events_committed_elsewhere_arrive_through_the_outbox(site: Site) 
     async with running(site) as url, httpx.AsyncClient(timeout=10) as http:
         started = asyncio.Event()
         reader = asyncio.create_task(collect(http, url + "/live", until="done", started=started))
-        await asyncio.wait_for(started.wait(), 5)
+        await until_set(started, 5, "the stream's ready event", unless=reader)
         await _append(site, "done", announce=False)
-        seen = await reader
+        seen = await bounded(reader, 15, "the stream's events")
     assert seen[-1].event == "done"
 
 

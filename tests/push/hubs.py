@@ -25,6 +25,7 @@ from photohub.store.db import utcnow
 from photohub.store.push_schema import push_subscriptions
 from tests import factories
 from tests.push.receiver import Post, Receiver, receiving
+from tests.waiting import bounded
 
 TOMBSTONES = "http://purl.org/atompub/tombstones/1.0"
 
@@ -45,7 +46,8 @@ def settings(settings: Settings, request: pytest.FixtureRequest) -> Iterator[Set
         push_allow="127.0.0.1", public_url="http://photos.test", push_collapse_seconds=0.0, **extra
     )
     if extra:
-        asyncio.run(drop_keys(extra["redis_url"], extra["redis_prefix"]))
+        dropping = drop_keys(extra["redis_url"], extra["redis_prefix"])
+        asyncio.run(bounded(dropping, 10, "Redis to drop the test's keys"))
 
 
 async def drop_keys(url: str, prefix: str) -> None:
@@ -105,11 +107,15 @@ async def changed(site: Site, photo_id: int, kind: str = "photo.published") -> N
 
 
 async def pump(site: Site) -> None:
-    """Everything the background loops would do, to the end."""
-    while await follow_outbox(site):
-        pass
-    await site.runner.run_due()
-    await site.deliverer.run_until_idle()
+    """Everything the background loops would do, to the end (60 s at most)."""
+
+    async def run() -> None:
+        while await follow_outbox(site):
+            pass
+        await site.runner.run_due()
+        await site.deliverer.run_until_idle()
+
+    await bounded(run(), 60, "dispatch, tasks and deliveries to run dry (pump)")
 
 
 def entries(post: Post) -> list[Any]:

@@ -27,6 +27,7 @@ from tests import factories
 from tests.processes import COMMAND, PrivateRedis, clean_env
 from tests.push.receiver import Receiver, receiving
 from tests.services import REQUIRE
+from tests.waiting import bounded, cancelled, eventually, stop_process_async
 
 pytestmark = [pytest.mark.anyio, pytest.mark.postgres]
 
@@ -134,25 +135,23 @@ async def test_a_worker_killed_mid_batch_loses_nothing(
         photo_ids = await commit_photos(site, 24)
         first = start_worker(settings, worker_log)
         try:
-            for _ in range(600):
-                if len(receiver.posts) >= 2 or first.poll() is not None:
-                    break
-                await asyncio.sleep(0.05)
+            await eventually(
+                lambda: len(receiver.posts) >= 2 or first.poll() is not None,
+                30,
+                "the first worker's first two deliveries",
+                interval=0.05,
+            )
             assert first.poll() is None, "the worker died by itself"
-            assert len(receiver.posts) >= 2
             os.kill(first.pid, signal.SIGKILL)  # mid-batch: other POSTs are in flight
-            first.wait(10)
+            await stop_process_async(first, "the killed worker", interrupt=False)
             assert not all(held(receiver, p) >= set(photo_ids) for p in PATHS)
         finally:
-            if first.poll() is None:
-                first.kill()
-                first.wait(10)
+            await stop_process_async(first, "the first worker", interrupt=False)
         second = start_worker(settings, worker_log)
         try:
             await until_all_hold(receiver, photo_ids)
         finally:
-            second.send_signal(signal.SIGINT)
-            second.wait(20)
+            await stop_process_async(second, "the second worker", grace=20)
     worker_log.unlink()
 
 
@@ -183,23 +182,26 @@ async def redis_hub(settings: Settings, persistent_redis: PrivateRedis) -> Async
         )
     )
     await hub.start(run_tasks=False)
-    await follow_outbox(hub)
-    yield hub
-    await hub.close()
+    try:
+        await follow_outbox(hub)
+        yield hub
+    finally:
+        await bounded(hub.close(), 30, "the hub to close")
 
 
 async def wait_redis(server: PrivateRedis) -> None:
     import redis.asyncio as aioredis
 
-    client: Any = aioredis.Redis.from_url(server.url)
+    client: Any = aioredis.Redis.from_url(server.url, socket_timeout=2)
+
+    async def answers() -> bool:
+        try:
+            return bool(await client.ping())
+        except (aioredis.ConnectionError, aioredis.TimeoutError, OSError):
+            return False
+
     try:
-        for _ in range(200):
-            try:
-                await client.ping()
-                return
-            except (aioredis.ConnectionError, OSError):
-                await asyncio.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
+        await eventually(answers, 15, f"redis-server at {server.url} to answer", interval=0.05)
     finally:
         await client.aclose()
 
@@ -221,10 +223,7 @@ async def test_a_redis_restart_loses_nothing(
         ]
         try:
             before = await commit_photos(redis_hub, 10)
-            for _ in range(600):
-                if receiver.posts:
-                    break
-                await asyncio.sleep(0.05)
+            await eventually(lambda: receiver.posts, 30, "a first delivery", interval=0.05)
             persistent_redis.stop()  # SIGKILL: only what the append-only file has survives
             during = await commit_photos(redis_hub, 10)
             await asyncio.sleep(1.0)  # dispatch and delivery fail meanwhile
@@ -235,6 +234,4 @@ async def test_a_redis_restart_loses_nothing(
             # not wait 30 s for it: the sweep runs on the deliverer's next maintenance.
             await until_all_hold(receiver, before + during + after, seconds=90)
         finally:
-            for task in loops:
-                task.cancel()
-            await asyncio.gather(*loops, return_exceptions=True)
+            await cancelled(*loops, what="the hub's background loops", reraise=False)

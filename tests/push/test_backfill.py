@@ -28,6 +28,7 @@ from tests.push.hubs import (
     tags_topic,
 )
 from tests.push.receiver import Receiver
+from tests.waiting import bounded, cancelled, stop_process_async
 
 __all__ = ["receiver", "settings"]  # fixtures
 
@@ -48,7 +49,7 @@ async def test_history_arrives_in_order_and_only_what_the_topic_carries(
     await new_photo(site, None, tags="cats", title="private", visibility="private")
     await new_photo(site, None, tags="cats", title="unsafe", safety_level=3)
     done = await backfill(site, subscription_id)
-    await site.deliverer.run_until_idle()
+    await bounded(site.deliverer.run_until_idle(), 60, "the deliveries to run dry")
     assert done.queued == 25
     assert titles(receiver) == [f"old{n}" for n in range(25)]
 
@@ -59,7 +60,7 @@ async def test_since_limits_the_history(site: Site, receiver: Receiver) -> None:
     await new_photo(site, None, tags="cats", title="ancient", created_at=long_ago)
     await new_photo(site, None, tags="cats", title="recent")
     await backfill(site, subscription_id, since=utcnow() - timedelta(days=1))
-    await site.deliverer.run_until_idle()
+    await bounded(site.deliverer.run_until_idle(), 60, "the deliveries to run dry")
     assert titles(receiver) == ["recent"]
 
 
@@ -72,20 +73,23 @@ async def test_live_entries_wait_for_one_backlog_at_most(
     for n in range(40):
         await new_photo(site, None, tags="cats", title=f"old{n}")
     running = asyncio.create_task(backfill(site, subscription_id))
-    for _ in range(100):  # the first page is queued, then it waits for room
-        if (await site.queues.states([subscription_id]))[subscription_id].depth:
-            break
-        await asyncio.sleep(0.01)
-    assert not running.done()
-    live = await new_photo(site, None, tags="cats", title="live")
-    await changed(site, live)
-    await pump(site)  # the live entry goes out with the first backlog
-    delivering = asyncio.create_task(site.deliverer.loop.run_forever())
+    delivering: asyncio.Task[None] | None = None
     try:
-        await asyncio.wait_for(running, 30)
-        await site.deliverer.run_until_idle()
+        for _ in range(100):  # the first page is queued, then it waits for room
+            if (await site.queues.states([subscription_id]))[subscription_id].depth:
+                break
+            await asyncio.sleep(0.01)
+        assert not running.done()
+        live = await new_photo(site, None, tags="cats", title="live")
+        await changed(site, live)
+        await pump(site)  # the live entry goes out with the first backlog
+        delivering = asyncio.create_task(site.deliverer.loop.run_forever())
+        await bounded(running, 30, "the backfill to queue all its pages")
+        await bounded(site.deliverer.run_until_idle(), 60, "the deliveries to run dry")
     finally:
-        delivering.cancel()
+        await cancelled(running, what="the backfill", reraise=False)
+        if delivering is not None:
+            await cancelled(delivering, what="the delivery loop")
     order = titles(receiver)
     assert sorted(order) == sorted([*(f"old{n}" for n in range(40)), "live"])
     assert order.index("live") <= 10
@@ -138,7 +142,10 @@ async def test_the_command_delivers_the_history(
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )
-    output, _ = await asyncio.wait_for(process.communicate(), 90)
+    try:
+        output, _ = await bounded(process.communicate(), 90, "photohub push backfill to end")
+    finally:
+        await stop_process_async(process, "photohub push backfill", interrupt=False)
     assert process.returncode == 0, output.decode()
     assert f"backfilled 30 photos to subscription {subscription_id}" in output.decode()
     assert titles(receiver) == [f"old{n}" for n in range(30)]

@@ -24,6 +24,7 @@ from tests.push.hubs import (
     tags_topic,
 )
 from tests.push.receiver import Receiver
+from tests.waiting import cancelled, eventually
 
 __all__ = ["receiver", "settings"]  # fixtures
 pytestmark = pytest.mark.anyio
@@ -38,9 +39,7 @@ async def delivering(site: Site) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await cancelled(task, what="the delivery loop")
 
 
 async def publish(site: Site, tag: str) -> int:
@@ -53,11 +52,11 @@ async def publish(site: Site, tag: str) -> int:
     return photo_id
 
 
-async def until(condition: Callable[[], object]) -> None:
+async def until(
+    condition: Callable[[], object], what: str = "the receiver to get the POSTs expected"
+) -> None:
     """Wait (a hang guard, not a timing check) until ``condition()`` holds."""
-    async with asyncio.timeout(20):
-        while not condition():  # noqa: ASYNC110 (the receiver records, it has no event)
-            await asyncio.sleep(0.01)
+    await eventually(condition, 20, what, interval=0.01)
 
 
 def photos_to(receiver: Receiver, path: str) -> list[str]:

@@ -21,6 +21,7 @@ from tests.api.client import api_for
 from tests.api.test_upload import UPLOAD, Uploader, photo_id_of
 from tests.images import jpeg
 from tests.push.receiver import Receiver, receiving
+from tests.waiting import bounded
 
 pytestmark = pytest.mark.anyio
 
@@ -32,7 +33,7 @@ async def running(settings: Settings) -> AsyncIterator[Site]:
     try:
         yield site
     finally:
-        await site.close()
+        await bounded(site.close(), 30, "the site and its background loops to close")
 
 
 async def until(receiver: Receiver, count: int) -> None:

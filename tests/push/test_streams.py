@@ -28,6 +28,7 @@ from photohub.site import Site
 from tests.api.client import Api, api_for
 from tests.push.hubs import account, changed, new_photo, pump, settings
 from tests.servers import SSE, read_events, running
+from tests.waiting import bounded, until_set
 
 __all__ = ["settings"]  # fixture
 
@@ -95,7 +96,12 @@ async def read_until(
                 if done(item):
                     return
 
-    await asyncio.wait_for(read(), 15)
+    await bounded(
+        read(),
+        15,
+        f"a matching event from {url}",
+        detail=lambda: f"got {[item.event for item in seen]}",
+    )
     return seen
 
 
@@ -136,13 +142,13 @@ async def test_a_signed_tags_stream_gets_the_public_photos_it_matches(
     async with running(site) as base, httpx.AsyncClient(timeout=10) as http:
         started = asyncio.Event()
         reader = asyncio.create_task(read_until(http, on(base, url), of(marker), started=started))
-        await asyncio.wait_for(started.wait(), 10)
+        await until_set(started, 10, "the stream's ready event", unless=reader)
         for photo_id in (private, hidden, dogs, tabby):
             await changed(site, photo_id)
         await pump(site)
         await changed(site, marker)  # dispatched last: its entry has the highest id
         await pump(site)
-        seen = await reader
+        seen = await bounded(reader, 20, "the stream's entries")
     assert seen[0].event == "ready"
     # What dispatch logged after the stream opened, in id order, only what the topic
     # matches: not the private photo, nor the one hidden from public searches.
@@ -166,12 +172,12 @@ async def test_a_deletion_arrives_as_deleted(
         reader = asyncio.create_task(
             read_until(http, on(base, url), of(photo_id, "deleted"), started=started)
         )
-        await asyncio.wait_for(started.wait(), 10)
+        await until_set(started, 10, "the stream's ready event", unless=reader)
         await changed(site, photo_id)
         await pump(site)
         await photo_actions.delete(site, Viewer(user_id=int(ann["id"])), photo_id)
         await pump(site)
-        seen = await reader
+        seen = await bounded(reader, 20, "the stream's entries")
     assert entries(seen) == [("entry", entry_ref(photo_id)), ("deleted", entry_ref(photo_id))]
     tombstone = etree.fromstring(seen[-1].data.encode())
     assert tombstone.findtext(f"{{{TOMBSTONES}}}comment") == "deleted"
@@ -187,10 +193,10 @@ async def test_resuming_with_last_event_id_gets_exactly_the_missed_entries(
         started = asyncio.Event()
         first = await new_photo(site, ann, tags="cats")
         reader = asyncio.create_task(read_until(http, stream, of(first), started=started))
-        await asyncio.wait_for(started.wait(), 10)
+        await until_set(started, 10, "the stream's ready event", unless=reader)
         await changed(site, first)
         await pump(site)
-        last_seen = (await reader)[-1].id
+        last_seen = (await bounded(reader, 20, "the stream's entries"))[-1].id
         assert last_seen is not None
         # The client is gone while these happen.
         missed = [await new_photo(site, ann, tags="cats") for _ in range(3)]
@@ -226,11 +232,11 @@ async def test_a_geo_circle_stream_gets_public_locations_inside_it(
     async with running(site) as base, httpx.AsyncClient(timeout=10) as http:
         started = asyncio.Event()
         reader = asyncio.create_task(read_until(http, on(base, url), of(marker), started=started))
-        await asyncio.wait_for(started.wait(), 10)
+        await until_set(started, 10, "the stream's ready event", unless=reader)
         for photo_id in (inside, secret_place, saint_denis, london, marker):
             await changed(site, photo_id)
             await pump(site)
-        seen = await reader
+        seen = await bounded(reader, 20, "the stream's entries")
     assert entries(seen) == [("entry", entry_ref(inside)), ("entry", entry_ref(marker))]
     assert "<georss:point>48.8566 2.3522</georss:point>" in seen[1].data
 
@@ -286,13 +292,14 @@ async def test_an_oauth_signed_request_streams_and_personal_topics_are_their_use
         reader = asyncio.create_task(
             read_until(http, mine, of(photo_id), headers=headers, started=started)
         )
-        await asyncio.wait_for(started.wait(), 10)
+        await until_set(started, 10, "the stream's ready event", unless=reader)
         await changed(site, photo_id)
         await pump(site)
-        seen = await reader
-        replayed = await asyncio.wait_for(http.get(mine, headers={**STREAM, **headers}), 10)
+        seen = await bounded(reader, 20, "the stream's entries")
+        replay = http.get(mine, headers={**STREAM, **headers})
+        replayed = await bounded(replay, 10, "the answer to a replayed signature")
         bob_signed = {**STREAM, **oauth_headers(bob_api, mine)}
-        refused = await asyncio.wait_for(http.get(mine, headers=bob_signed), 10)
+        refused = await bounded(http.get(mine, headers=bob_signed), 10, "the answer to bob")
         # Signed in the query instead of the header, a public topic.
         query_signer = Client(
             bob_api.api_key,
@@ -326,7 +333,8 @@ async def test_heartbeats_keep_a_quiet_stream_open_and_shutdown_ends_it(
                     if line == ": heartbeat":
                         site.topic_streams.end_streams()  # as the server shutting down
 
-        await asyncio.wait_for(read(), 15)  # returns: the server ended the response
+        # Returns: the server ended the response.
+        await bounded(read(), 15, "a heartbeat, then the end of the stream", detail=lambda: lines)
     assert lines[1] == "event: ready"
     assert ": heartbeat" in lines[2:]
 

@@ -8,6 +8,7 @@ import pytest
 
 from photohub.store.db import Database
 from photohub.tasks import queue
+from tests.waiting import bounded
 
 pytestmark = [pytest.mark.postgres, pytest.mark.anyio]
 
@@ -27,8 +28,11 @@ async def test_concurrent_claimers_take_disjoint_tasks(postgres_url: str) -> Non
             got += [task.args["n"] for task in batch]
         return got
 
-    results = await asyncio.gather(*(drain(w) for w in workers))
+    try:
+        draining = asyncio.gather(*(drain(w) for w in workers))
+        results = await bounded(draining, 60, "four workers to drain the queue")
+    finally:
+        for worker in [db, *workers]:
+            await bounded(worker.dispose(), 10, "a connection pool to close")
     claimed = [n for result in results for n in result]
     assert sorted(claimed) == list(range(60))  # each exactly once
-    for worker in [db, *workers]:
-        await worker.dispose()

@@ -22,6 +22,7 @@ from photohub.store.db import utcnow
 from photohub.store.schema import photos, user_sessions
 from photohub.web.accounts import safe_next
 from tests import images
+from tests.waiting import bounded
 from tests.web.helpers import ok, upload, visit
 
 pytestmark = pytest.mark.anyio
@@ -516,10 +517,11 @@ async def test_the_explorer_calls_as_the_logged_in_account(
 
 
 async def test_two_sign_ups_racing_for_one_name_make_one_account(site: Site) -> None:
-    results = await asyncio.gather(
+    racing = asyncio.gather(
         *(accounts.signup(site, username=name, password=PASSWORD) for name in ("Ana", "ANA")),
         return_exceptions=True,
     )
+    results = await bounded(racing, 30, "two racing sign-ups to end (a lock held?)")
     errors = [r for r in results if isinstance(r, Exception)]
     assert len(errors) == 1
     assert isinstance(errors[0], accounts.AccountError) and "is taken" in errors[0].message
