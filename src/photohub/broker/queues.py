@@ -11,7 +11,8 @@ they were added. The due-set says which queues a worker should serve and when:
   a crash in between is repaired by a sweep: at worst a subscriber hears of a change
   twice, never not at all, and no worker sees an entry before its row is committed;
 * :meth:`~DeliveryQueues.claim` takes due queues for a while (a lease: a worker that dies
-  lets it lapse, and another takes the queue with nothing removed);
+  lets it lapse, and another takes the queue with nothing removed; one that stops gives
+  its claims back with :meth:`~DeliveryQueues.release`);
 * :meth:`~DeliveryQueues.peek` reads the first entries of many claimed queues at once;
 * :meth:`~DeliveryQueues.finish` records how many POSTs ended, in one transaction (a
   delivery worker gathers them): a delivered one's entries leave its queue (a 2xx), a
@@ -111,6 +112,10 @@ class DeliveryQueues(Protocol):
     async def finish(self, outcomes: Sequence[Outcome], backoff: Backoff) -> None:
         """Record the outcomes (of claimed queues, one each): a failed queue is due
         again after ``backoff(attempts)`` seconds."""
+
+    async def release(self, subscription_ids: Sequence[int]) -> None:
+        """Claimed queues whose POSTs were stopped (the worker is shutting down): due
+        again now, nothing removed and no failure counted."""
 
     async def drop(self, subscription_id: int) -> None:
         """The subscription ended: its queue and state go."""

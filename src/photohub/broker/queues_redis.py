@@ -180,6 +180,11 @@ class RedisQueues:
         }
         await self.redis.zadd(self._due, waits)
 
+    async def release(self, subscription_ids: Sequence[int]) -> None:
+        if subscription_ids:
+            now = _now()
+            await self.redis.zadd(self._due, {str(i): now for i in subscription_ids}, xx=True)
+
     async def drop(self, subscription_id: int) -> None:
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.delete(self._queue(subscription_id), self._state(subscription_id))

@@ -65,6 +65,7 @@ from photohub.places.ids import decode_place_id
 from photohub.push.fanout import STREAM_CHANNEL
 from photohub.store import push_entries
 from photohub.store.db import Database
+from photohub.wake import wait_woken
 
 log = logging.getLogger("photohub.live.topics")
 
@@ -284,8 +285,7 @@ class TopicHub:
 
     async def _read_log(self) -> None:
         while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._bell.wait(), self.poll_interval)
+            await wait_woken(self._bell, self.poll_interval)
             self._bell.clear()
             try:
                 await self.catch_up()

@@ -125,6 +125,7 @@ class Deliverer:
         self._client: CallbackClient | None = None
         self._next_maintenance = 0.0
         self._heads: dict[str, tuple[str, bytes]] = {}  # topic -> (second, feed head)
+        self._claimed: set[int] = set()  # claimed here, outcome not recorded yet
 
     def wake(self) -> None:
         self.loop.wake()
@@ -140,11 +141,22 @@ class Deliverer:
         return self._client
 
     async def close(self) -> None:
+        """Stop the POSTs in flight (call once the loop is cancelled), record what
+        ended and give back the other claims: their queues are due again at once, for
+        a restarted or another worker (a stopped POST counts as no attempt)."""
         for task in list(self._running):
             task.cancel()
         if self._running:
             await asyncio.gather(*self._running, return_exceptions=True)
-        await self.flush()
+        try:
+            await self.flush()
+        finally:
+            claimed, self._claimed = sorted(self._claimed), set()
+            if claimed:
+                try:
+                    await self.site.queues.release(claimed)
+                except Exception:  # their claims lapse instead
+                    log.warning("could not release %d delivery claims", len(claimed))
         if self._client is not None:
             await self._client.close()
             self._client = None
@@ -181,6 +193,7 @@ class Deliverer:
         ended, self._ended = self._ended, []
         if ended:
             await self.site.queues.finish(ended, backoff)
+            self._claimed.difference_update(o.subscription_id for o in ended)
 
     async def _maintain(self) -> None:
         """Now and then: push journalled entries a crash left, sweep old entries."""
@@ -204,11 +217,13 @@ class Deliverer:
         ids = await queues.claim(limit, claim_lease(self.site.settings.push_timeout))
         if not ids:
             return []
+        self._claimed.update(ids)
         async with self.site.db.read() as conn:
             rows = await push_queue.delivery_rows(conn, ids)
         active = [row for row in rows if row["state"] == "active"]
         for missing in set(ids) - {int(row["id"]) for row in active}:
             await queues.drop(missing)
+            self._claimed.discard(missing)
         heads = await queues.peek([int(row["id"]) for row in active], ENTRIES_PER_POST)
         found = await self.bodies.get(sorted({r.entry_id for refs in heads.values() for r in refs}))
         return [(row, heads[int(row["id"])], found) for row in active]
@@ -256,6 +271,7 @@ class Deliverer:
             raise
         except Exception:  # the claim lapses and another attempt follows
             log.exception("delivery to subscription %s failed", subscription["id"])
+            self._claimed.discard(int(subscription["id"]))
             return
         if outcome is not None:
             self._ended.append(outcome)
@@ -279,6 +295,7 @@ class Deliverer:
             return Outcome(subscription_id, sent, hold=len(sent) / rate if rate else 0.0)
         if outcome == "gone":
             await self.site.queues.drop(subscription_id)
+            self._claimed.discard(subscription_id)
             async with self.site.db.write() as conn:
                 await push_queue.end(conn, subscription_id, "gone", "the callback answered 410")
             return None

@@ -4,9 +4,10 @@ wake-up or a poll interval: how the dispatcher and the delivery workers wait."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+
+from photohub.wake import wait_woken
 
 log = logging.getLogger("photohub.push")
 
@@ -33,5 +34,4 @@ class Loop:
                 log.exception("%s loop error", self.name)
                 busy = False
             if not busy:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self.interval)
+                await wait_woken(self._wake, self.interval)

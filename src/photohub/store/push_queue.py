@@ -218,6 +218,17 @@ class SqlQueues:
             if failed:
                 await _record_failures(conn, failed, backoff, now)
 
+    async def release(self, subscription_ids: Sequence[int]) -> None:
+        ids = sorted(set(subscription_ids))
+        if not ids:
+            return
+        async with self.db.write() as conn:
+            await conn.execute(
+                subs.update()
+                .where(subs.c.id.in_(ids), subs.c.due_at.is_not(None))
+                .values(due_at=utcnow())
+            )
+
     async def drop(self, subscription_id: int) -> None:
         async with self.db.write() as conn:
             await conn.execute(

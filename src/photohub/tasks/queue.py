@@ -5,7 +5,8 @@ name and arguments equal a *pending* one is a silent no-op, so a burst of edits 
 one run. A running task does not block a new insert: the change that arrives while it
 runs gets its own run. Claims take a lease; a task whose worker died is claimed again
 once its lease has expired (tasks survive restarts and crashes); a running task's lease
-is renewed while it runs.
+is renewed while it runs. A worker that stops gives its claims back (``release``), so a
+restart runs what it interrupted at once.
 """
 
 from __future__ import annotations
@@ -110,6 +111,39 @@ async def renew(db: Database, task: Task) -> None:
             .where(tasks.c.id == task.id, tasks.c.status == "running")
             .values(locked_until=utcnow() + LEASE)
         )
+
+
+async def release(db: Database, claimed: list[Task]) -> None:
+    """Give back claims of tasks that were stopped before they ended (the process is
+    shutting down): each is pending and due now, the interrupted try not counted, so a
+    restarted (or another) worker runs it at once rather than after its lease. A task
+    with an equal pending twin (inserted while it ran) is merged into it."""
+    if not claimed:
+        return
+    now = utcnow()
+    async with db.write() as conn:
+        for task in claimed:
+            twin = await conn.scalar(
+                sa.select(tasks.c.id).where(
+                    tasks.c.status == "pending",
+                    tasks.c.name == task.name,
+                    tasks.c.args_key == args_key(task.args),
+                )
+            )
+            running = sa.and_(tasks.c.id == task.id, tasks.c.status == "running")
+            if twin is not None:
+                await conn.execute(tasks.delete().where(running))
+                continue
+            await conn.execute(
+                tasks.update()
+                .where(running)
+                .values(
+                    status="pending",
+                    locked_until=None,
+                    run_at=now,
+                    attempts=max(task.attempts - 1, 0),
+                )
+            )
 
 
 async def complete(db: Database, task: Task) -> None:

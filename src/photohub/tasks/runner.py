@@ -4,13 +4,13 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Generic, TypeVar
 
 from photohub.store.db import Database
 from photohub.tasks import queue
+from photohub.wake import wait_woken
 
 log = logging.getLogger("photohub.tasks")
 
@@ -38,6 +38,7 @@ class Runner(Generic[C]):
         self.concurrency = max(1, concurrency)
         self.poll_interval = poll_interval
         self._wake = asyncio.Event()
+        self._claimed: dict[int, queue.Task] = {}  # claimed here, outcome not recorded yet
 
     def wake(self) -> None:
         """Claim now instead of at the next poll (a task was just inserted here)."""
@@ -56,13 +57,17 @@ class Runner(Generic[C]):
         except PermanentError as exc:
             log.warning("task %s %s failed for good: %s", task.name, task.args, exc)
             await queue.fail(self.db, _last_try(task), f"{type(exc).__name__}: {exc}")
+            self._claimed.pop(task.id, None)
             return "failed"
         except Exception as exc:
             log.exception("task %s %s failed (attempt %d)", task.name, task.args, task.attempts)
-            return await queue.fail(self.db, task, f"{type(exc).__name__}: {exc}")
+            status = await queue.fail(self.db, task, f"{type(exc).__name__}: {exc}")
+            self._claimed.pop(task.id, None)
+            return status
         finally:
             heartbeat.cancel()
         await queue.complete(self.db, task)
+        self._claimed.pop(task.id, None)
         return "done"
 
     async def _keep_claim(self, task: queue.Task) -> None:
@@ -82,8 +87,18 @@ class Runner(Generic[C]):
             batch = await queue.claim(self.db, self.concurrency)
             if not batch:
                 return ran
+            self._claimed.update((task.id, task) for task in batch)
             await asyncio.gather(*(self.run_task(task) for task in batch))
             ran += len(batch)
+
+    async def release_claims(self) -> None:
+        """Give back the claims of tasks stopped before they ended (call once the loop
+        is cancelled): a restarted worker runs them at once, not after their lease."""
+        claimed, self._claimed = list(self._claimed.values()), {}
+        try:
+            await queue.release(self.db, claimed)
+        except Exception:  # their leases lapse instead
+            log.warning("could not release %d task claims", len(claimed), exc_info=True)
 
     async def run_forever(self) -> None:
         while True:
@@ -94,8 +109,7 @@ class Runner(Generic[C]):
             except Exception:  # the database restarting must not kill the runner
                 log.exception("task runner loop error")
             self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+            await wait_woken(self._wake, self.poll_interval)
 
 
 def _last_try(task: queue.Task) -> queue.Task:

@@ -1,0 +1,96 @@
+"""Stopping the task runner: it stops when cancelled right as it is woken
+(tests.cancel_at_wake), and gives back the claims of the tasks it interrupted, so a
+restarted runner does them at once, once."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Coroutine
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from photohub.config import Settings
+from photohub.store.db import Database, utcnow
+from photohub.store.schema import tasks
+from photohub.tasks import queue
+from photohub.tasks.runner import Runner
+from tests.cancel_at_wake import cancel_as_woken
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+async def db(settings: Settings) -> AsyncIterator[Database]:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    database = Database(settings.db_url)
+    await database.migrate()
+    yield database
+    await database.dispose()
+
+
+async def _rows(db: Database) -> list[dict[str, Any]]:
+    async with db.read() as conn:
+        result = await conn.execute(sa.select(tasks).order_by(tasks.c.id))
+        return [dict(r) for r in result.mappings()]
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+async def test_the_runner_cancelled_as_it_is_woken_stops(db: Database) -> None:
+    def start() -> tuple[Coroutine[Any, Any, None], asyncio.Event, Callable[[], None]]:
+        runner: Runner[None] = Runner(db, {}, None, poll_interval=3600)
+        return runner.run_forever(), runner._wake, runner.wake
+
+    rounds = await cancel_as_woken(start, 300)
+    assert rounds.lost == []
+    assert rounds.ran == 600
+
+
+async def test_a_task_stopped_by_shutdown_runs_again_at_once_after_a_restart(
+    db: Database,
+) -> None:
+    started = asyncio.Event()
+    runs: list[dict[str, Any]] = []
+
+    async def long_task(_: None, args: dict[str, Any]) -> None:
+        started.set()
+        await asyncio.sleep(3600)
+
+    async def quick_task(_: None, args: dict[str, Any]) -> None:
+        runs.append(args)
+
+    async with db.write() as conn:
+        await queue.enqueue(conn, "work", {"n": 1})
+    first: Runner[None] = Runner(db, {"work": long_task}, None, poll_interval=3600)
+    running = asyncio.create_task(first.run_forever())
+    try:
+        await asyncio.wait_for(started.wait(), 10)
+    finally:
+        running.cancel()
+        await asyncio.wait((running,), timeout=10)
+    assert running.cancelled()
+    [row] = await _rows(db)
+    assert row["status"] == "running" and row["locked_until"] > utcnow()  # still held
+    await first.release_claims()
+    [row] = await _rows(db)
+    assert (row["status"], row["attempts"], row["locked_until"]) == ("pending", 0, None)
+    assert row["run_at"] <= utcnow()
+    # The restarted runner does it now, not after the lease, and once.
+    second: Runner[None] = Runner(db, {"work": quick_task}, None)
+    assert await second.run_due() == 1
+    assert runs == [{"n": 1}]
+    assert await _rows(db) == []
+    await second.release_claims()  # nothing held: nothing to do
+
+
+async def test_a_released_task_with_a_pending_twin_merges_into_it(db: Database) -> None:
+    async with db.write() as conn:
+        await queue.enqueue(conn, "work", {"n": 1})
+    [claimed] = await queue.claim(db)
+    async with db.write() as conn:  # the same change again while it ran
+        assert await queue.enqueue(conn, "work", {"n": 1})
+    await queue.release(db, [claimed])
+    rows = await _rows(db)
+    assert [(r["status"], r["attempts"]) for r in rows] == [("pending", 0)]
+    assert rows[0]["id"] != claimed.id
