@@ -187,7 +187,7 @@ def serve_ceiling(loop: str, tasks: bool) -> None:
     import uvicorn
 
     async def run() -> None:
-        # The same uvicorn settings as ``photohub serve`` (cli._serve).
+        # The same uvicorn settings as ``photohub serve`` (serving.serve).
         config = uvicorn.Config(
             ceiling_app(tasks),
             host="127.0.0.1",

@@ -5,16 +5,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import signal
-import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from photohub.config import Settings, from_env
+from photohub import serving
+from photohub.config import Settings, check_public_url, from_env
 from photohub.site import Site
+
+if TYPE_CHECKING:
+    pass
 
 T = TypeVar("T")
 
@@ -28,9 +30,20 @@ def _settings(data_dir: Path | None = None, **overrides: Any) -> Settings:
 
 
 def _logging(settings: Settings) -> None:
+    """Logs to stderr at ``settings.log_level`` (warning unless asked: a start prints no
+    migration or server chatter above the banner)."""
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s"
     )
+
+
+def _public_url(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return check_public_url(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
 
 
 data_dir_option = click.option(
@@ -54,74 +67,39 @@ def main(ctx: click.Context) -> None:
 @data_dir_option
 @click.option("--host", default=None, help="Address to bind [env PHOTOHUB_HOST; 0.0.0.0].")
 @click.option("--port", type=int, default=None, help="Port to bind [env PHOTOHUB_PORT; 8000].")
-def serve(data_dir: Path | None = None, host: str | None = None, port: int | None = None) -> None:
+@click.option(
+    "--public-url",
+    callback=_public_url,
+    default=None,
+    metavar="URL",
+    help="Base URL guests use, printed and put in the QR code, e.g. behind a reverse proxy "
+    "[env PHOTOHUB_PUBLIC_URL; the LAN address].",
+)
+@click.option(
+    "--access-log/--no-access-log",
+    default=None,
+    help="Log one line per request [env PHOTOHUB_ACCESS_LOG; off].",
+)
+@click.option(
+    "-v", "--verbose", is_flag=True, help="Log at INFO level: migrations, server, requests."
+)
+def serve(
+    data_dir: Path | None = None,
+    host: str | None = None,
+    port: int | None = None,
+    public_url: str | None = None,
+    access_log: bool | None = None,
+    verbose: bool = False,
+) -> None:
     """Run the web server (and, unless PHOTOHUB_RUN_TASKS=0, the task runner)."""
-    settings = _settings(data_dir, host=host, port=port)
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s"
-    )
+    settings = _settings(data_dir, host=host, port=port, public_url=public_url)
+    if verbose:
+        settings = settings.with_overrides(log_level="info", access_log=True)
+    settings = settings.with_overrides(access_log=access_log)
+    _logging(settings)
     # uvicorn picks uvloop only in ``Server.run``; we drive ``Server.serve`` ourselves.
-    with asyncio.Runner(loop_factory=_loop_factory()) as runner:
-        runner.run(_serve(settings))
-
-
-def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
-    try:
-        import uvloop
-    except ImportError:  # uvicorn[standard] brings it; plain asyncio otherwise
-        return None
-    return uvloop.new_event_loop
-
-
-async def _start(site: Site, **options: bool) -> Site:
-    """Start the site, or stop with a message a host can act on."""
-    try:
-        await site.start(**options)
-    except Exception as exc:
-        await site.close()
-        where = site.settings.database_url or site.settings.data_dir
-        raise click.ClickException(
-            f"photohub could not start: {type(exc).__name__}: {exc}\n"
-            f"(database: {where}; redis: {site.settings.redis_url or 'not used'})"
-        ) from exc
-    return site
-
-
-async def _serve(settings: Settings) -> None:
-    import uvicorn
-
-    from photohub.app import create_app
-    from photohub.banner import banner, base_url
-
-    site = await _start(Site(settings))
-    try:
-        config = uvicorn.Config(
-            create_app(site=site, manage_site=False),
-            host=settings.host,
-            port=settings.port,
-            log_level=settings.log_level,
-            timeout_graceful_shutdown=3,
-            proxy_headers=True,
-        )
-        server = uvicorn.Server(config)
-        serving = asyncio.create_task(server.serve())
-        while not server.started and not serving.done():  # noqa: ASYNC110 (uvicorn has no event)
-            await asyncio.sleep(0.05)
-        if server.started:
-            port = server.servers[0].sockets[0].getsockname()[1]
-            base = base_url(settings.host, port, settings.public_url)
-            token = site.admin_token if site.admin_token_created else None
-            click.echo(banner(base, token), err=False)
-            sys.stdout.flush()
-        # Open streams never finish by themselves: end them as soon as uvicorn starts
-        # shutting down, so it does not wait out its graceful-shutdown timeout.
-        while not server.should_exit and not serving.done():  # noqa: ASYNC110
-            await asyncio.sleep(0.2)
-        site.hub.end_streams()
-        site.topic_streams.end_streams()
-        await serving
-    finally:
-        await site.close()
+    with asyncio.Runner(loop_factory=serving.loop_factory()) as runner:
+        runner.run(serving.serve(settings))
 
 
 @main.command()
@@ -129,28 +107,22 @@ async def _serve(settings: Settings) -> None:
 def worker(data_dir: Path | None = None) -> None:
     """Run tasks in this process (beside `serve` processes with PHOTOHUB_RUN_TASKS=0)."""
     settings = _settings(data_dir)
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s"
-    )
-    asyncio.run(_worker(settings))
-
-
-async def _worker(settings: Settings) -> None:
-    site = await _start(Site(settings), run_tasks=True, live=False)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    click.echo("photohub worker: running tasks (Ctrl-C to stop)")
-    try:
-        await stop.wait()
-    finally:
-        await site.close()
+    _logging(settings)
+    asyncio.run(serving.work(settings))
 
 
 def _with_site(settings: Settings, action: Callable[[Site], Awaitable[T]]) -> T:
+    """Run ``action`` on the site; refuse a folder that has none rather than make a new
+    one (a host in the wrong folder would get a useless answer)."""
+    if not serving.has_site(settings):
+        raise click.ClickException(
+            f"no photohub site in {settings.data_dir.absolute()} (no photohub.db there).\n"
+            "Run this from the folder where you ran `photohub serve`, or name the data "
+            "folder it printed: --data-dir PATH (or PHOTOHUB_DATA_DIR=PATH)."
+        )
+
     async def run() -> T:
-        site = await _start(Site(settings), run_tasks=False, live=False)
+        site = await serving.start_site(Site(settings), run_tasks=False, live=False)
         try:
             return await action(site)
         finally:

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,9 @@ class Settings:
     port: int = 8000
     """Port ``photohub serve`` binds."""
     public_url: str = ""
-    """Base URL printed and encoded in the QR code; empty = guessed from the LAN address."""
+    """Base URL guests use (``http://`` or ``https://``, e.g. behind a reverse proxy or a
+    tunnel), printed and encoded in the QR code; empty = guessed from the address bound
+    (the LAN address when bound to 0.0.0.0)."""
     secret_key: str = ""
     """Signs cookies and CSRF tokens; empty = generated once and kept in the database."""
     admin_token: str = ""
@@ -55,8 +58,11 @@ class Settings:
     """Default wall transition: fade, slide or none."""
     moderation: bool = False
     """Default moderation mode: new photos wait for the host's approval."""
-    log_level: str = "info"
-    """uvicorn log level."""
+    log_level: str = "warning"
+    """Log level of photohub, its libraries and uvicorn: debug, info, warning or error
+    (``serve -v`` = info and access logs)."""
+    access_log: bool = False
+    """Whether ``serve`` logs one line per request (uvicorn's access log)."""
     push_allow: str = ""
     """Networks push callbacks may reach although they are not public (loopback, private,
     link-local), comma-separated, e.g. ``127.0.0.1, 10.0.0.0/8``; empty = public only."""
@@ -98,6 +104,16 @@ class Settings:
         return url
 
     @property
+    def sqlite_path(self) -> Path | None:
+        """The SQLite database file, or None when the database is not a SQLite file."""
+        import sqlalchemy as sa
+
+        url = sa.make_url(self.db_url)
+        if not url.drivername.startswith("sqlite") or url.database in (None, "", ":memory:"):
+            return None
+        return Path(url.database)
+
+    @property
     def media_dir(self) -> Path:
         return self.data_dir / "media"
 
@@ -125,6 +141,26 @@ def _parse(kind: Any, raw: str) -> Any:
     return raw
 
 
+def check_public_url(value: str) -> str:
+    """``value`` if it is an ``http(s)://host[/path]`` URL (or empty), else ``ValueError``."""
+    if not value:
+        return value
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 (raises ValueError on a bad port)
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not a URL: {exc}") from exc
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        example = "https://photos.example.org"
+        raise ValueError(f"expected an http:// or https:// URL such as {example}, got {value!r}")
+    if parts.query or parts.fragment:
+        raise ValueError(f"expected a base URL without ?query or #fragment, got {value!r}")
+    return value
+
+
+_CHECKS = {"public_url": check_public_url}
+
+
 def setting_names() -> list[str]:
     """The ``PHOTOHUB_*`` names of every setting (used by the docs test)."""
     return [f"PHOTOHUB_{f.name.upper()}" for f in fields(Settings)]
@@ -139,6 +175,8 @@ def from_env(environ: Mapping[str, str] | None = None) -> Settings:
         if key in env:
             try:
                 values[f.name] = _parse(f.type, env[key])
+                if f.name in _CHECKS:
+                    _CHECKS[f.name](values[f.name])
             except ValueError as exc:
                 raise ValueError(f"{key}: {exc}") from exc
     return Settings(**values)

@@ -15,6 +15,18 @@ from photohub.site import Site
 PASSWORD = "correct horse battery"
 
 
+@pytest.fixture(autouse=True)
+def _site_exists(settings: Settings) -> None:
+    """`photohub serve` has made the site (admin commands refuse a folder without one)."""
+
+    async def make() -> None:
+        site = Site(settings)
+        await site.start(run_tasks=False, live=False)
+        await site.close()
+
+    asyncio.run(make())
+
+
 def _create(settings: Settings, *args: str, stdin: str | None = None) -> Result:
     env = {"PHOTOHUB_DATABASE_URL": settings.database_url or None}
     return CliRunner().invoke(

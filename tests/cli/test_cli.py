@@ -15,6 +15,7 @@ from click.testing import CliRunner
 
 from photohub.cli import main
 from tests import images
+from tests.cli.helpers import Serve
 from tests.processes import COMMAND, clean_env, free_port, photohub_serve
 from tests.servers import read_events
 
@@ -51,44 +52,15 @@ def test_a_bad_setting_is_named(tmp_path: Path) -> None:
     assert "PHOTOHUB_MAX_UPLOAD_BYTES" in result.output
 
 
-def _banner(data_dir: Path, port: int) -> str:
-    process = subprocess.Popen(
-        [
-            *COMMAND,
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--data-dir",
-            str(data_dir),
-        ],
-        env=clean_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert process.stdout is not None
-    lines: list[str] = []
-    try:
-        for line in process.stdout:
-            lines.append(line)
-            if "Guests scan this" in line:
-                # The QR code follows; read a few of its lines too.
-                lines += [process.stdout.readline() for _ in range(5)]
-                break
-    finally:
-        process.send_signal(signal.SIGINT)
-        process.wait(15)
-        process.stdout.close()
-    return "".join(lines)
+def _banner(data_dir: Path) -> tuple[str, int]:
+    with Serve(data_dir, "--host", "127.0.0.1") as server:
+        return server.banner(), server.port()
 
 
 def test_serve_prints_the_addresses_a_qr_code_and_the_host_password_once(
     tmp_path: Path,
 ) -> None:
-    port = free_port()
-    first = _banner(tmp_path, port)
+    first, port = _banner(tmp_path)
     base = f"http://127.0.0.1:{port}"
     assert f"{base}/wall" in first
     assert f"{base}/upload" in first
@@ -97,7 +69,7 @@ def test_serve_prints_the_addresses_a_qr_code_and_the_host_password_once(
     token = first.split("/admin/login?token=")[1].split()[0]
     assert run("admin", "token", data_dir=tmp_path).strip() == token
 
-    second = _banner(tmp_path, free_port())
+    second, _ = _banner(tmp_path)
     assert token not in second  # shown on first start only
     assert "photohub admin token" in second
 

@@ -106,6 +106,12 @@ async def test_an_unknown_or_inactive_subscription_is_refused(
 
 
 def test_the_command_names_a_missing_subscription(settings: Settings) -> None:
+    async def make_site() -> None:  # the command refuses a folder with no site
+        made = Site(settings)
+        await made.start(run_tasks=False, live=False)
+        await made.close()
+
+    asyncio.run(make_site())
     env = {"PHOTOHUB_DATABASE_URL": settings.database_url or None}
     if settings.redis_url:
         env |= {"PHOTOHUB_REDIS_URL": settings.redis_url}

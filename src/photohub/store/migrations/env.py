@@ -1,4 +1,10 @@
-"""Alembic environment: migrations run on the connection photohub hands over."""
+"""Alembic environment: migrations run on the connection photohub hands over.
+
+No ``logging.config.fileConfig`` here (nor an ``alembic.ini`` logging section): it would
+replace the logging the command set up and, with its default
+``disable_existing_loggers=True``, silence or re-enable loggers behind its back. Alembic
+logs through the ``alembic`` logger, at INFO: shown by ``photohub serve -v`` only.
+"""
 
 from __future__ import annotations
 
