@@ -2,35 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 
 from photohub.config import Settings
 from photohub.store.db import Database, utcnow
 from photohub.store.schema import tasks
 from photohub.tasks import queue
 from photohub.tasks.runner import PermanentError, Runner
+from tests.tasks.rows import task_rows
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-async def db(settings: Settings) -> AsyncIterator[Database]:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    database = Database(settings.db_url)
-    await database.migrate()
-    yield database
-    await database.dispose()
-
-
-async def _rows(db: Database) -> list[dict[str, Any]]:
-    async with db.read() as conn:
-        result = await conn.execute(sa.select(tasks).order_by(tasks.c.id))
-        return [dict(r) for r in result.mappings()]
 
 
 async def test_equal_pending_task_is_a_silent_no_op(db: Database) -> None:
@@ -39,7 +23,7 @@ async def test_equal_pending_task_is_a_silent_no_op(db: Database) -> None:
         assert not await queue.enqueue(conn, "dispatch", {"kind": "x", "photo": 1})
         assert await queue.enqueue(conn, "dispatch", {"photo": 2, "kind": "x"})
         assert await queue.enqueue(conn, "other", {"photo": 1, "kind": "x"})
-    assert len(await _rows(db)) == 3
+    assert len(await task_rows(db)) == 3
 
 
 async def test_a_running_task_does_not_absorb_a_new_insert(db: Database) -> None:
@@ -49,9 +33,9 @@ async def test_a_running_task_does_not_absorb_a_new_insert(db: Database) -> None
     async with db.write() as conn:
         # The edit that arrives while the first run works must get its own run.
         assert await queue.enqueue(conn, "dispatch", {"photo": 1})
-    assert [r["status"] for r in await _rows(db)] == ["running", "pending"]
+    assert [r["status"] for r in await task_rows(db)] == ["running", "pending"]
     await queue.complete(db, claimed)
-    assert [r["status"] for r in await _rows(db)] == ["pending"]
+    assert [r["status"] for r in await task_rows(db)] == ["pending"]
 
 
 async def test_delayed_task_is_not_claimed_before_its_time(db: Database) -> None:
@@ -77,7 +61,7 @@ async def test_failure_retries_with_backoff_then_gives_up(db: Database) -> None:
 
     runner: Runner[None] = Runner(db, {"flaky": flaky}, None)
     assert await runner.run_due() == 1
-    [row] = await _rows(db)
+    [row] = await task_rows(db)
     assert row["status"] == "pending"
     assert row["attempts"] == 1
     assert "remote said no" in row["last_error"]
@@ -87,7 +71,7 @@ async def test_failure_retries_with_backoff_then_gives_up(db: Database) -> None:
     async with db.write() as conn:
         await conn.execute(tasks.update().values(run_at=utcnow()))
     assert await runner.run_due() == 1
-    [row] = await _rows(db)
+    [row] = await task_rows(db)
     assert row["status"] == "failed"
     assert row["attempts"] == 2
     assert len(calls) == 2
@@ -101,7 +85,7 @@ async def test_permanent_error_fails_without_retry(db: Database) -> None:
         raise PermanentError("bad input")
 
     await Runner(db, {"doomed": doomed}, None).run_due()
-    [row] = await _rows(db)
+    [row] = await task_rows(db)
     assert row["status"] == "failed"
 
 
@@ -115,7 +99,7 @@ async def test_success_removes_the_task(db: Database) -> None:
 
     await Runner(db, {"ok": ok}, None).run_due()
     assert seen == [1]
-    assert await _rows(db) == []
+    assert await task_rows(db) == []
 
 
 async def test_tasks_survive_a_restart_and_a_dead_worker(settings: Settings, db: Database) -> None:
@@ -142,7 +126,7 @@ async def test_tasks_survive_a_restart_and_a_dead_worker(settings: Settings, db:
         )
     await runner.run_due()
     assert sorted(done) == [1, 2]
-    assert await _rows(restarted) == []
+    assert await task_rows(restarted) == []
     await restarted.dispose()
 
 
@@ -153,7 +137,7 @@ async def test_retry_merges_into_an_equal_pending_task(db: Database) -> None:
     async with db.write() as conn:
         await queue.enqueue(conn, "dispatch", {"photo": 7})
     assert await queue.fail(db, running, "boom") == "merged"
-    rows = await _rows(db)
+    rows = await task_rows(db)
     assert [r["status"] for r in rows] == ["pending"]
 
 

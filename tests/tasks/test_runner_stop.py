@@ -5,35 +5,18 @@ restarted runner does them at once, once."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 
-from photohub.config import Settings
 from photohub.store.db import Database, utcnow
-from photohub.store.schema import tasks
 from photohub.tasks import queue
 from photohub.tasks.runner import Runner
 from tests.cancel_at_wake import cancel_as_woken
+from tests.tasks.rows import task_rows
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-async def db(settings: Settings) -> AsyncIterator[Database]:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    database = Database(settings.db_url)
-    await database.migrate()
-    yield database
-    await database.dispose()
-
-
-async def _rows(db: Database) -> list[dict[str, Any]]:
-    async with db.read() as conn:
-        result = await conn.execute(sa.select(tasks).order_by(tasks.c.id))
-        return [dict(r) for r in result.mappings()]
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])
@@ -70,17 +53,17 @@ async def test_a_task_stopped_by_shutdown_runs_again_at_once_after_a_restart(
         running.cancel()
         await asyncio.wait((running,), timeout=10)
     assert running.cancelled()
-    [row] = await _rows(db)
+    [row] = await task_rows(db)
     assert row["status"] == "running" and row["locked_until"] > utcnow()  # still held
     await first.release_claims()
-    [row] = await _rows(db)
+    [row] = await task_rows(db)
     assert (row["status"], row["attempts"], row["locked_until"]) == ("pending", 0, None)
     assert row["run_at"] <= utcnow()
     # The restarted runner does it now, not after the lease, and once.
     second: Runner[None] = Runner(db, {"work": quick_task}, None)
     assert await second.run_due() == 1
     assert runs == [{"n": 1}]
-    assert await _rows(db) == []
+    assert await task_rows(db) == []
     await second.release_claims()  # nothing held: nothing to do
 
 
@@ -91,6 +74,6 @@ async def test_a_released_task_with_a_pending_twin_merges_into_it(db: Database) 
     async with db.write() as conn:  # the same change again while it ran
         assert await queue.enqueue(conn, "work", {"n": 1})
     await queue.release(db, [claimed])
-    rows = await _rows(db)
+    rows = await task_rows(db)
     assert [(r["status"], r["attempts"]) for r in rows] == [("pending", 0)]
     assert rows[0]["id"] != claimed.id
