@@ -109,19 +109,30 @@ class Gazetteer:
         """Start loading in a daemon thread and return at once; lookups meanwhile wait
         for it. Does nothing if loaded or loading. A failure is logged, and the next
         lookup tries again (and raises)."""
-        with self._lock:
-            if self._data is not None or (self._loader and self._loader.is_alive()):
-                return
-            self._loader = threading.Thread(
-                target=self._load_logged, name="gazetteer-load", daemon=True
-            )
-            self._loader.start()
-
-    def _load_logged(self) -> None:
+        # The lock is taken here, before the thread runs, so a lookup that comes right
+        # after always finds the load under way and waits for it (it never starts a
+        # second load that the thread would then wait on).
+        if self._data is not None or not self._lock.acquire(blocking=False):
+            return
+        if self._data is not None:
+            self._lock.release()
+            return
+        self._loader = threading.Thread(
+            target=self._load_holding_lock, name="gazetteer-load", daemon=True
+        )
         try:
-            self._loaded()
+            self._loader.start()
+        except BaseException:
+            self._lock.release()
+            raise
+
+    def _load_holding_lock(self) -> None:
+        try:
+            self._data = _load(self.path)
         except Exception:
             log.exception("loading the gazetteer from %s failed", self.path)
+        finally:
+            self._lock.release()
 
     @property
     def loaded(self) -> bool:
