@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Coroutine
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from photohub.store.db import Database, utcnow
+from photohub.store.schema import tasks
 from photohub.tasks import queue
 from photohub.tasks.runner import Runner
 from tests.cancel_at_wake import cancel_as_woken
@@ -77,3 +79,16 @@ async def test_a_released_task_with_a_pending_twin_merges_into_it(db: Database) 
     rows = await task_rows(db)
     assert [(r["status"], r["attempts"]) for r in rows] == [("pending", 0)]
     assert rows[0]["id"] != claimed.id
+
+
+async def test_a_claim_taken_over_after_its_lease_is_not_given_back(db: Database) -> None:
+    async with db.write() as conn:
+        await queue.enqueue(conn, "work", {"n": 1})
+    [stale] = await queue.claim(db)
+    async with db.write() as conn:  # the lease lapsed: another worker claims it
+        await conn.execute(tasks.update().values(locked_until=utcnow() - timedelta(seconds=1)))
+    [taken] = await queue.claim(db)
+    assert taken.id == stale.id and taken.attempts == stale.attempts + 1
+    await queue.release(db, [stale])  # the first worker stops: not its claim any more
+    [row] = await task_rows(db)
+    assert (row["status"], row["attempts"]) == ("running", 2)

@@ -130,7 +130,13 @@ async def release(db: Database, claimed: list[Task]) -> None:
                     tasks.c.args_key == args_key(task.args),
                 )
             )
-            running = sa.and_(tasks.c.id == task.id, tasks.c.status == "running")
+            # Still this claim: a worker that took it over after the lease lapsed counted
+            # another attempt, and its claim is not ours to give back.
+            running = sa.and_(
+                tasks.c.id == task.id,
+                tasks.c.status == "running",
+                tasks.c.attempts == task.attempts,
+            )
             if twin is not None:
                 await conn.execute(tasks.delete().where(running))
                 continue
