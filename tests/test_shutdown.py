@@ -182,6 +182,11 @@ async def processes(env: dict[str, str], scale: str, folder: Path) -> AsyncItera
             await stop_process_async(proc.process, proc.name, grace=10)
 
 
+def logs(running: list[Proc]) -> str:
+    """The end of each process's output, for a failure message."""
+    return "\n".join(f"{p.name}:\n{p.log.read_text(errors='replace')[-3000:]}" for p in running)
+
+
 async def sigterm(running: list[Proc]) -> dict[str, float]:
     """SIGTERM to every process at once; seconds until each exited (killed after 20 s:
     a test failure, not a hang)."""
@@ -266,7 +271,10 @@ async def test_sigterm_stops_within_5_s_and_a_restart_redoes_what_was_in_flight(
                         conn, "photo.published", {"id": photo_id}, photo_id=photo_id
                     )
                 await eventually(
-                    lambda: callback.arrived["/slow"], 30, "the delivery to be in flight"
+                    lambda: callback.arrived["/slow"],
+                    30,
+                    "the delivery to be in flight",
+                    detail=lambda: logs(running),
                 )
                 # Then the long task: the verification of a WebSub subscription (the
                 # runner claims no more while a batch runs: the photo's task is done).
