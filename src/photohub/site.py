@@ -109,8 +109,9 @@ class Site:
             await queue.enqueue(conn, "push_leases", {})  # then every minute, by itself
         await self.broker.start()
         await self.queues.start()
-        from photohub.push import firehose
+        from photohub.push import dispatch, firehose
 
+        await dispatch.start_cursor(self.db)  # before any change this site takes
         await firehose.configure(self)
         if live:
             await self.hub.start()

@@ -18,8 +18,8 @@ from photohub.domain.tags import make_tags
 from photohub.domain.topics import make_topic
 from photohub.push.dispatch import PHOTO_TASK
 from photohub.site import Site
+from photohub.store import events, tags
 from photohub.store import subscriptions as subs
-from photohub.store import tags
 from photohub.store.db import utcnow
 from photohub.store.schema import tasks
 from tests import factories
@@ -328,3 +328,17 @@ async def test_a_faved_photo_deleted_tombstones_the_faves_topics_but_edits_do_no
     await pump(site)
     [*_, last] = receiver.posts_to("/bob")
     assert tombstone_refs(last) == [f"tag:photos.test,2026:photo/{photo_id}"]
+
+
+async def test_a_change_right_after_the_first_start_is_dispatched(site: Site) -> None:
+    """The cursor is placed when the site starts, not by the dispatcher's first step:
+    a photo published in between (the first upload at a party) is not skipped."""
+    from photohub.push.dispatch import follow_outbox
+
+    async with site.db.write() as conn:
+        photo_id = await factories.photo(conn, None, title="first", tags="cats")
+        await events.append(conn, "photo.published", {"id": photo_id}, photo_id=photo_id)
+    assert await follow_outbox(site)
+    async with site.db.read() as conn:
+        names = (await conn.execute(sa.select(tasks.c.name, tasks.c.args))).all()
+    assert (PHOTO_TASK, {"photo_id": photo_id}) in [(n, a) for n, a in names]

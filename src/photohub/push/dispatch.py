@@ -46,7 +46,7 @@ from photohub.domain.topics import stored_topic
 from photohub.push import entries, fanout
 from photohub.store import events, faves, push_index, push_photos, tags, users
 from photohub.store import photos as photo_store
-from photohub.store.db import utcnow
+from photohub.store.db import Database, utcnow
 from photohub.store.schema import site_settings
 
 if TYPE_CHECKING:
@@ -85,10 +85,23 @@ def _delay(told: datetime | None, now: datetime, window: float) -> float:
     return max(0.0, (told + timedelta(seconds=window) - now).total_seconds())
 
 
+async def start_cursor(db: Database) -> None:
+    """Place the cursor at the newest event if there is none yet (a new hub does not
+    push history; that is backfill's job). ``Site.start`` calls this before the site
+    takes any change: placed later, by the dispatcher's first step, it would skip a
+    change made in between (the first upload right after a first start)."""
+    try:
+        async with db.write() as conn:
+            if await _cursor(conn) is None:
+                await _set_cursor(conn, await events.last_id(conn), new=True)
+    except sa.exc.IntegrityError:  # another process starting at the same time placed it
+        pass
+
+
 async def follow_outbox(site: Site, limit: int = EVENTS_PER_STEP) -> bool:
-    """Turn the events after the cursor into dispatch tasks. The first run starts at
-    the newest event (a new hub does not push history; that is backfill's job).
-    Returns True when it read events (there may be more)."""
+    """Turn the events after the cursor into dispatch tasks (the cursor is placed at
+    start, :func:`start_cursor`). Returns True when it read events (there may be
+    more)."""
     from photohub.tasks import queue
 
     async with site.db.write() as conn:
