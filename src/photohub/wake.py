@@ -16,7 +16,13 @@ import asyncio
 
 async def wait_woken(event: asyncio.Event, within: float | None) -> bool:
     """Wait until ``event`` is set (True) or ``within`` seconds pass (False; None waits
-    without a limit). A cancellation of the caller is always raised, never lost."""
+    without a limit). A cancellation of the caller is always raised, never lost: also
+    one that code the loop called since its last wait swallowed (a library that catches
+    ``CancelledError``, seen under load with the delivery worker's step), since the
+    task still counts the request (``Task.cancelling``)."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
     try:
         async with asyncio.timeout(within):
             await event.wait()

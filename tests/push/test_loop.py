@@ -4,6 +4,7 @@ cancelled right as it is woken (tests.cancel_at_wake)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -53,3 +54,28 @@ async def test_a_failing_step_does_not_end_the_loop_but_a_cancellation_does() ->
         task.cancel()
         await asyncio.wait((task,), timeout=10)
     assert task.cancelled()
+
+
+async def test_a_cancellation_swallowed_by_a_step_still_ends_the_loop() -> None:
+    """Some libraries catch ``CancelledError``; the loop honours the request anyway at
+    its next wait, instead of waiting on in the state "cancelling" for ever."""
+    entered = asyncio.Event()
+
+    async def swallowing() -> bool:
+        entered.set()
+        with contextlib.suppress(asyncio.CancelledError):  # what a careless library does
+            await asyncio.sleep(3600)
+        return False
+
+    loop = Loop("test", swallowing, interval=3600)
+    task = asyncio.create_task(loop.run_forever())
+    try:
+        async with asyncio.timeout(10):
+            await entered.wait()
+        task.cancel()
+        await asyncio.wait((task,), timeout=10)
+        assert task.done(), "the loop went on after its cancellation was swallowed"
+        assert task.cancelled()
+    finally:
+        task.cancel()
+        await asyncio.wait((task,), timeout=5)
