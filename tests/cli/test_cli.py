@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
-import signal
 import subprocess
 import time
 from pathlib import Path
@@ -18,6 +17,7 @@ from tests import images
 from tests.cli.helpers import Serve
 from tests.processes import COMMAND, clean_env, free_port, photohub_serve
 from tests.servers import read_events
+from tests.waiting import stop_process
 
 
 def run(*args: str, data_dir: Path, env: dict[str, str] | None = None) -> str:
@@ -124,8 +124,7 @@ def test_a_separate_worker_makes_the_renditions(tmp_path: Path) -> None:
                 time.sleep(0.1)
             assert states == ["ready"]
         finally:
-            worker.send_signal(signal.SIGINT)
-            worker.wait(15)
+            stop_process(worker, "photohub worker", grace=15)
 
 
 def test_an_unreachable_database_gives_a_message_not_a_traceback(tmp_path: Path) -> None:
