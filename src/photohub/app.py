@@ -7,13 +7,16 @@ import logging
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Mount, Route
+from starlette.types import ASGIApp
 
 from photohub.api import openapi, rest, upload
+from photohub.api.args import MAX_ROW_ID
 from photohub.config import Settings, from_env
 from photohub.domain.errors import PhotohubError
 from photohub.site import Site
@@ -23,6 +26,8 @@ from photohub.web import (
     api,
     explorer,
     files,
+    guard,
+    headers,
     hub,
     identity,
     pages,
@@ -40,6 +45,39 @@ async def healthz(request: Request) -> Response:
     return PlainTextResponse("ok")
 
 
+def _at_most(bound: str) -> str:
+    """A regular expression for the numbers of ``len(bound)`` digits up to ``bound``."""
+    choices = [bound]
+    for i, digit in enumerate(bound):
+        if digit != "0":
+            low = "1" if i == 0 else "0"
+            if int(digit) - 1 >= int(low):
+                rest = len(bound) - i - 1
+                choices.append(f"{bound[:i]}[{low}-{int(digit) - 1}][0-9]{{{rest}}}")
+    return "|".join(choices)
+
+
+class RowId(Convertor[int]):
+    """``{name:id}``: a database id, 1 to 2^63-1, in its plain spelling (no sign, no
+    leading zero). Anything else does not match the route, so it is a clean 404 (a page
+    or JSON) and never reaches the database, where 2^63 and up overflowed (a 500)."""
+
+    _MAX = str(MAX_ROW_ID)
+    regex = f"(?:[1-9][0-9]{{0,{len(_MAX) - 2}}}|{_at_most(_MAX)})"
+
+    def convert(self, value: str) -> int:
+        return int(value)
+
+    def to_string(self, value: int) -> str:
+        if not 1 <= value <= MAX_ROW_ID:
+            raise ValueError("not a database id")
+        return str(value)
+
+
+# Before the routes below are compiled.
+register_url_convertor("id", RowId())
+
+
 routes = [
     # Pages
     Route("/", pages.home),
@@ -50,7 +88,7 @@ routes = [
     Route("/admin/login", pages.admin_login, methods=["GET", "POST"]),
     Route("/admin/logout", pages.admin_logout, methods=["POST"]),
     Route("/admin/push", push_admin.subscriptions),
-    Route("/admin/push/{subscription_id:int}/end", push_admin.end, methods=["POST"]),
+    Route("/admin/push/{subscription_id:id}/end", push_admin.end, methods=["POST"]),
     Route("/signup", accounts.signup, methods=["GET", "POST"]),
     Route("/login", accounts.login, methods=["GET", "POST"]),
     Route("/logout", accounts.logout, methods=["POST"]),
@@ -62,12 +100,12 @@ routes = [
     Route("/api/mine", api.mine),
     Route("/api/me", api.set_name, methods=["POST"]),
     Route("/api/photos", api.create_photo, methods=["POST"]),
-    Route("/api/photos/{photo_id:int}", api.edit_photo, methods=["PATCH"]),
-    Route("/api/photos/{photo_id:int}", api.delete_photo, methods=["DELETE"]),
+    Route("/api/photos/{photo_id:id}", api.edit_photo, methods=["PATCH"]),
+    Route("/api/photos/{photo_id:id}", api.delete_photo, methods=["DELETE"]),
     Route("/api/admin/photos", admin.photos),
     Route("/api/admin/uploads", admin.uploads, methods=["POST"]),
     Route("/api/admin/settings", admin.settings, methods=["POST"]),
-    Route("/api/admin/photos/{photo_id:int}/approve", admin.approve, methods=["POST"]),
+    Route("/api/admin/photos/{photo_id:id}/approve", admin.approve, methods=["POST"]),
     # The Flickr-compatible API
     Route("/services/rest", rest.endpoint, methods=["GET", "POST"]),
     Route("/services/rest/", rest.endpoint, methods=["GET", "POST"]),
@@ -118,6 +156,14 @@ async def _crash(request: Request, exc: Exception) -> Response:
     return await error_response(request, error)
 
 
+class _App(Starlette):
+    """Starlette with the security headers outermost: on every response, the 500 page
+    of :func:`_crash` included (it is answered outside the middleware list)."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return headers.SecurityHeaders(super().build_middleware_stack())
+
+
 def create_app(
     settings: Settings | None = None, *, site: Site | None = None, manage_site: bool = True
 ) -> Starlette:
@@ -136,11 +182,15 @@ def create_app(
         finally:
             await site.close()
 
-    app = Starlette(
+    app = _App(
         routes=routes,
         lifespan=lifespan,
-        # Resolves the login session first, so every handler knows the account.
-        middleware=[Middleware(identity.SessionMiddleware)],
+        middleware=[
+            # Cross-site state changes refused before anything reads them.
+            Middleware(guard.CrossSiteGuard),
+            # Resolves the login session first, so every handler knows the account.
+            Middleware(identity.SessionMiddleware),
+        ],
         exception_handlers={
             PhotohubError: _photohub_error,
             HTTPException: _http_error,

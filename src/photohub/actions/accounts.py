@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+import unicodedata
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
@@ -168,6 +169,15 @@ async def signup(
     return SignedUp(user, claimed)
 
 
+def throttle_key(name: str, user: RowMapping | None) -> str:
+    """The failure counter a login attempt counts against: the account it names, however
+    it is spelt (username in any case, NSID), so every spelling shares its 10 tries.
+    A name that names no account counts by its NFKC, case-folded form."""
+    if user is not None:
+        return f"user:{int(user['id'])}"
+    return "name:" + rules.username_key(unicodedata.normalize("NFKC", name))
+
+
 async def authenticate(
     site: Site, identifier: object, password: object, *, address: str = ""
 ) -> RowMapping:
@@ -176,7 +186,14 @@ async def authenticate(
     username or address has failed too often lately (checked before any password)."""
     name = identifier.strip() if isinstance(identifier, str) else ""
     secret = password if isinstance(password, str) else ""
-    user_key = "user:" + rules.username_key(name)
+    user: RowMapping | None = None
+    if name and len(name) <= 64:
+        async with site.db.read() as conn:
+            if rules.id_from_nsid(name) is not None:
+                user = await users.by_nsid(conn, name)
+            else:
+                user = await users.by_username(conn, name)
+    user_key = throttle_key(name, user)
     address_key = "address:" + address
     limits = throttles(site)
     now = time.monotonic()
@@ -185,13 +202,6 @@ async def authenticate(
     )
     if wait > 0:
         raise TooManyAttempts(wait)
-    user: RowMapping | None = None
-    if name and len(name) <= 64:
-        async with site.db.read() as conn:
-            if rules.id_from_nsid(name) is not None:
-                user = await users.by_nsid(conn, name)
-            else:
-                user = await users.by_username(conn, name)
     stored = str(user["password_hash"]) if user is not None else None
     verified = await asyncio.to_thread(passwords.verify_password, stored, secret)
     if user is None or not verified.ok:

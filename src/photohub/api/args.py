@@ -159,9 +159,28 @@ class NSID:
         return {"type": "string", "pattern": NSID_PATTERN.pattern}
 
 
+# The largest id a database row can have (a signed 64-bit integer).
+MAX_ROW_ID = 2**63 - 1
+NO_ROW_ID = 0  # no row has it: ids start at 1
+
+
+def row_id(text: str) -> int | None:
+    """``text`` as a database id (ASCII digits, 0 to 2^63-1), or None. Checked by length
+    before ``int()``: Python refuses to convert strings of 4,300 digits and more."""
+    if not (text.isascii() and text.isdigit()) or len(text.lstrip("0")) > 19:
+        return None
+    value = int(text)
+    return value if value <= MAX_ROW_ID else None
+
+
 @dataclass(frozen=True)
 class Id:
-    """A numeric object id (photo, album, ticket) sent as text."""
+    """A numeric object id (photo, album, ticket) sent as text.
+
+    Any string of ASCII digits is an id, as at Flickr; one beyond the database's range
+    (2^63 and up, or thousands of digits) names no object, so it becomes
+    :data:`NO_ROW_ID` and the method answers its own "not found" (``Photo not found``,
+    code 1), never a database error."""
 
     @property
     def doc(self) -> str:
@@ -169,12 +188,13 @@ class Id:
 
     def parse(self, raw: str) -> int:
         text = raw.strip()
-        if not re.fullmatch(r"[0-9]{1,18}", text):
+        if not re.fullmatch(r"[0-9]+", text):
             raise ValueError("is not a numeric id")
-        return int(text)
+        found = row_id(text)
+        return NO_ROW_ID if found is None else found
 
     def schema(self) -> dict[str, Any]:
-        return {"type": "string", "pattern": r"^[0-9]{1,18}$"}
+        return {"type": "string", "pattern": r"^[0-9]+$"}
 
 
 @dataclass(frozen=True)

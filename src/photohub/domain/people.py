@@ -20,7 +20,9 @@ def id_from_nsid(nsid: str, suffix: str = USER_SUFFIX) -> int | None:
     if not nsid.endswith(suffix):
         return None
     number = nsid[: -len(suffix)]
-    if not number.isdigit() or len(number) > 18:
+    # Only the spelling nsid_for writes: ASCII digits (``str.isdigit`` and ``int`` take
+    # any Unicode digit) without leading zeros, so one account has one NSID.
+    if not (number.isascii() and number.isdigit()) or number[0] == "0" or len(number) > 18:
         return None
     row_id = int(number) - _NSID_OFFSET
     return row_id if row_id > 0 else None

@@ -66,6 +66,7 @@ async def _check_csrf(request: Request, form: FormData) -> None:
 def _logged_in(request: Request, token: str, next_path: str) -> Response:
     response = RedirectResponse(next_path, status_code=303)
     identity.set_session_cookie(request, response, token)
+    identity.renew_browser_cookie(request, response)
     return response
 
 
@@ -198,6 +199,7 @@ async def logout(request: Request) -> Response:
     identity.forget_account(request)
     response = RedirectResponse("/", status_code=303)
     identity.clear_session_cookie(request, response)
+    identity.renew_browser_cookie(request, response)
     return response
 
 

@@ -2,8 +2,15 @@
 cookie, and CSRF tokens.
 
 A guest gets a random identity in a signed, HttpOnly cookie on the first page visit:
-never an id in a URL or in localStorage, which anyone could copy. CSRF tokens are an
-HMAC of the identity, so they need no storage and die with the cookie.
+never an id in a URL or in localStorage, which anyone could copy.
+
+CSRF (docs/pages.md): every browser gets its own random ``photohub_csrf`` cookie on its
+first page view. A token is an HMAC of that cookie, the host flag, the account and its
+session, so it needs no storage, no two browsers share one (a token read by one browser
+is refused for another; a browser without the cookie has no valid token at all), and it
+changes at every log in and log out (the cookie is renewed then too). On top of the
+token, :func:`origin_problem` refuses a request whose ``Origin``/``Sec-Fetch-Site`` says
+it came from another site, ``Origin: null`` included (sandboxed frames send it).
 
 An account's session is a random token in the ``photohub_session`` cookie; only its hash
 is in the database (``store/sessions.py``). Finding the account takes a database read,
@@ -17,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from urllib.parse import urlsplit
 
 from itsdangerous import BadSignature, Signer, TimestampSigner
 from sqlalchemy.engine import RowMapping
@@ -32,9 +40,11 @@ from photohub.store import sessions
 GUEST_COOKIE = "photohub_guest"
 ADMIN_COOKIE = "photohub_admin"
 SESSION_COOKIE = "photohub_session"
+CSRF_COOKIE = "photohub_csrf"
 GUEST_MAX_AGE = 400 * 24 * 3600  # browsers cap cookie lifetimes at 400 days
 ADMIN_MAX_AGE = 7 * 24 * 3600
 SESSION_MAX_AGE = sessions.SESSION_DAYS * 24 * 3600
+CSRF_MAX_AGE = GUEST_MAX_AGE  # an open upload page on a phone must still post tomorrow
 # Where the resolved account is kept for the rest of the request (in its ASGI scope).
 _SCOPE_KEY = "photohub.account"
 
@@ -187,28 +197,114 @@ def issue_admin(request: Request, response: Response, site: Site) -> None:
     )
 
 
-def check_admin_token(site: Site, token: str) -> bool:
-    return bool(token) and hmac.compare_digest(token.encode(), site.admin_token.encode())
+def clear_admin_cookie(request: Request, response: Response) -> None:
+    response.delete_cookie(ADMIN_COOKIE, httponly=True, samesite="strict", secure=_secure(request))
 
 
-def csrf_token(site: Site, who: Viewer) -> str:
-    """Bound to the guest, the host flag and the account: a token from before a login
-    is no good after it. (Without an account the subject is what it always was, so open
-    guest pages keep working across an upgrade.)"""
-    subject = f"{who.guest_id or '-'}|{int(who.is_admin)}"
-    if who.user_id is not None:
-        subject += f"|u{who.user_id}"
-    mac = hmac.new(site.secret_key.encode(), b"csrf|" + subject.encode(), hashlib.sha256)
+def browser_key(request: HTTPConnection) -> str | None:
+    """This browser's CSRF key (the ``photohub_csrf`` cookie); None when missing or not
+    one of ours."""
+    raw = request.cookies.get(CSRF_COOKIE, "")
+    if len(raw) == 32 and all(ch in "0123456789abcdef" for ch in raw):
+        return raw
+    return None
+
+
+def new_browser_key() -> str:
+    """128 random bits."""
+    return secrets.token_hex(16)
+
+
+def set_browser_cookie(request: Request, response: Response, key: str) -> None:
+    """Give this browser its CSRF key (first page view, and anew at log in and log out).
+    HttpOnly: pages read their token from the page, never from the cookie."""
+    response.set_cookie(
+        CSRF_COOKIE,
+        key,
+        max_age=CSRF_MAX_AGE,
+        httponly=True,
+        samesite="lax",
+        secure=_secure(request),
+    )
+
+
+def renew_browser_cookie(request: Request, response: Response) -> None:
+    """A new CSRF key for this browser: tokens of the pages open before are refused."""
+    set_browser_cookie(request, response, new_browser_key())
+
+
+def csrf_token(
+    request: HTTPConnection, site: Site, who: Viewer, *, browser: str | None = None
+) -> str:
+    """This browser's token: an HMAC of its CSRF key (``browser``, else its cookie), the
+    host flag, the account and the session. Empty when the browser has no key, and no
+    empty token is ever accepted."""
+    key = browser or browser_key(request)
+    if key is None:
+        return ""
+    session = "-"
+    token = session_token(request)
+    if who.user_id is not None and token is not None:
+        session = hashlib.sha256(token.encode()).hexdigest()[:32]
+    subject = f"{key}|{int(who.is_admin)}|{who.user_id or '-'}|{session}"
+    mac = hmac.new(site.secret_key.encode(), b"csrf2|" + subject.encode(), hashlib.sha256)
     return mac.hexdigest()[:40]
 
 
-def require_csrf(request: Request, site: Site, who: Viewer, form_token: str | None = None) -> None:
-    """Refuse a state-changing request that did not come from one of our pages."""
+CROSS_SITE = "This request came from another site and was refused. Nothing was changed."
+EXPIRED = (
+    "Your page has expired, or this browser does not keep photohub's cookies. "
+    "Reload the page and try again."
+)
+
+
+def own_origins(request: HTTPConnection, site: Site) -> set[str]:
+    """The origins our own pages are served from: this request's, and the public URL."""
+    found = {f"{request.url.scheme}://{request.headers.get('host', '')}".lower()}
+    if site.settings.public_url:
+        public = urlsplit(site.settings.public_url)
+        found.add(f"{public.scheme}://{public.netloc}".lower())
+    return found
+
+
+def origin_problem(request: HTTPConnection, site: Site) -> str | None:
+    """Why a state-changing request did not come from one of our pages, or None.
+
+    - ``Sec-Fetch-Site`` other than ``same-origin`` or ``none``: refused.
+    - ``Origin`` present: must be ours exactly (``null``, sent by sandboxed frames,
+      ``data:`` pages and cross-site redirects, is refused).
+    - ``Origin`` missing: browsers send it on every POST, PATCH and DELETE, so when
+      ``Sec-Fetch-*`` headers show a browser, only ``Sec-Fetch-Site: same-origin`` (a
+      same-origin GET) passes. Without any of them (a script, or a browser from before
+      2019) a ``Referer``, when sent, must be ours; the per-browser token still applies.
+    """
+    fetch_site = request.headers.get("sec-fetch-site")
+    if fetch_site is not None and fetch_site not in ("same-origin", "none"):
+        return CROSS_SITE
+    ours = own_origins(request, site)
     origin = request.headers.get("origin")
-    if origin and origin != "null":
-        expected = f"{request.url.scheme}://{request.headers.get('host', '')}"
-        if origin != expected:
-            raise Forbidden("This request came from another site and was refused.", code="csrf")
+    if origin is not None:
+        return None if origin.lower() in ours else CROSS_SITE
+    if fetch_site == "same-origin":
+        return None
+    if any(name.startswith("sec-fetch-") for name in request.headers):
+        return CROSS_SITE
+    referer = request.headers.get("referer")
+    if referer:
+        parts = urlsplit(referer)
+        if f"{parts.scheme}://{parts.netloc}".lower() not in ours:
+            return CROSS_SITE
+    return None
+
+
+def require_csrf(request: Request, site: Site, who: Viewer, form_token: str | None = None) -> None:
+    """Refuse a state-changing request that did not come from one of our pages in this
+    browser: where it came from, then the token (header ``X-CSRF-Token`` or the form's
+    ``csrf_token`` field)."""
+    problem = origin_problem(request, site)
+    if problem is not None:
+        raise Forbidden(problem, code="csrf")
+    expected = csrf_token(request, site, who)
     sent = request.headers.get("x-csrf-token") or form_token or ""
-    if not hmac.compare_digest(sent.encode(), csrf_token(site, who).encode()):
-        raise Forbidden("Your page has expired. Reload it and try again.", code="csrf")
+    if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
+        raise Forbidden(EXPIRED, code="csrf")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from photohub.actions import host
+from photohub.actions.accounts import TooManyAttempts
 from photohub.web import identity
 from photohub.web.render import page, site_of
 
@@ -44,7 +46,14 @@ async def admin_login(request: Request) -> Response:
         identity.require_csrf(
             request, site, identity.viewer(request, site), str(form.get("csrf_token") or "")
         )
-    if not identity.check_admin_token(site, token):
+    address = request.client.host if request.client else ""
+    try:
+        right = host.check_host_password(site, token, address=address)
+    except TooManyAttempts as error:
+        response = await page(request, "admin_login", status=error.status, error=error.message)
+        response.headers["Retry-After"] = str(error.retry_after)
+        return response
+    if not right:
         return await page(
             request,
             "admin_login",
@@ -55,6 +64,7 @@ async def admin_login(request: Request) -> Response:
     # Redirect so the token leaves the address bar and the history.
     response = RedirectResponse("/admin", status_code=303)
     identity.issue_admin(request, response, site)
+    identity.renew_browser_cookie(request, response)
     return response
 
 
@@ -65,5 +75,6 @@ async def admin_logout(request: Request) -> Response:
         request, site, identity.viewer(request, site), str(form.get("csrf_token") or "")
     )
     response = RedirectResponse("/", status_code=303)
-    response.delete_cookie(identity.ADMIN_COOKIE)
+    identity.clear_admin_cookie(request, response)
+    identity.renew_browser_cookie(request, response)
     return response

@@ -65,9 +65,14 @@ async def page(
     **extra: Any,
 ) -> Response:
     """Render ``<name>.html`` with what every page needs. Gives the browser a guest
-    identity on its first visit."""
+    identity on its first visit, and its CSRF key on every page until it has one
+    (error pages included: the token in a page is always this browser's own)."""
     site = site_of(request)
     who = await identity.current_viewer(request, site)
+    browser = identity.browser_key(request)
+    new_browser = browser is None
+    if browser is None:
+        browser = identity.new_browser_key()
     new_guest: str | None = None
     if guest_cookie and who.guest_id is None:
         # Decide the id now so the CSRF token in this page matches the cookie.
@@ -80,7 +85,7 @@ async def page(
     context = {
         "page": name,
         "csp_nonce": nonce,
-        "csrf_token": identity.csrf_token(site, who),
+        "csrf_token": identity.csrf_token(request, site, who, browser=browser),
         "state": (await site.host_state()).as_dict(),
         "guest_name": guest_name,
         "is_admin": who.is_admin,
@@ -95,6 +100,8 @@ async def page(
     response.headers["Content-Security-Policy"] = content_security_policy(nonce)
     if new_guest is not None:
         identity.set_guest_cookie(request, response, site, new_guest)
+    if new_browser:
+        identity.set_browser_cookie(request, response, browser)
     return response
 
 
