@@ -18,6 +18,7 @@ from sqlalchemy.engine import RowMapping
 from photohub.api import oauth
 from photohub.api.methods import registry
 from photohub.site import Site
+from photohub.store import apps
 from photohub.store import oauth as tokens
 from photohub.store.db import utcnow
 from photohub.store.schema import oauth_nonces, oauth_tokens
@@ -197,6 +198,46 @@ async def test_request_token_refuses_a_javascript_callback(consumer: Consumer) -
     answer = form(response)
     assert answer["oauth_problem"] == "parameter_rejected"
     assert "javascript" in answer["oauth_problem_advice"]
+
+
+@pytest.mark.parametrize(
+    "callback",
+    [
+        "view-source:https://app.example/",
+        "jar:https://app.example/x.jar!/a.html",
+        "ms-settings:privacy",
+        "MS-SETTINGS:privacy",
+        "VBScript:msgbox(1)",
+        "  javascript:alert(1)",
+        "intent://x#Intent;end",
+        "myapp:/oauth/done",  # an app's own scheme, not registered
+    ],
+)
+async def test_request_token_takes_only_allowed_schemes(consumer: Consumer, callback: str) -> None:
+    response = await consumer.send(REQUEST_TOKEN, callback_uri=callback)
+    assert response.status_code == 400, response.text
+    answer = form(response)
+    assert answer["oauth_problem"] == "parameter_rejected"
+    assert answer["oauth_parameters_rejected"] == "oauth_callback"
+    assert "oauth_token" not in answer
+
+
+async def test_an_apps_own_scheme_works_once_registered(
+    site: Site, consumer: Consumer, browser: httpx.AsyncClient, user: RowMapping
+) -> None:
+    async with site.db.write() as conn:
+        app = await apps.by_api_key(conn, consumer.api_key)
+        assert app is not None
+        assert await apps.set_callback(conn, int(app["id"]), int(app["user_id"]), "frame:/done")
+    token, _ = await consumer.request_token(callback="frame:/done?s=1")
+    answer = await approve(browser, token, "read")
+    assert answer.headers["location"].startswith("frame:/done?s=1&oauth_token=")
+    # Registered, the app gets tokens there only (or oob), as on Twitter and Flickr.
+    elsewhere = await consumer.send(REQUEST_TOKEN, callback_uri="https://other.example/cb")
+    assert elsewhere.status_code == 400
+    assert form(elsewhere)["oauth_problem"] == "parameter_rejected"
+    assert "registered" in form(elsewhere)["oauth_problem_advice"]
+    assert (await consumer.request_token(callback="oob"))[0]
 
 
 async def test_token_endpoints_report_a_bad_signature_with_the_base_string(

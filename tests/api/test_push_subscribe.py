@@ -3,6 +3,7 @@ callback, unsubscribing, listing, the callback rules and Flickr's error codes.""
 
 from __future__ import annotations
 
+import socket
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
@@ -13,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import RowMapping
 
 from photohub.config import Settings
+from photohub.push import http
 from photohub.site import Site
 from photohub.store import subscriptions as subs
 from photohub.store.db import utcnow
@@ -242,6 +244,37 @@ async def test_private_callbacks_are_refused(api: Api) -> None:
             "flickr.push.subscribe", 2, topic="my_photos", callback=url, verify="sync"
         )
         assert "callback" in message
+
+
+async def test_refusals_name_no_address_the_host_resolves_to(
+    site: Site, api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The same checked client as POST /hub: what a name resolves to, or that it does
+    # not resolve, is not told (the API is open to any registered account).
+    async def resolve(host: str, port: int) -> list[str]:
+        if host == "inside.test":
+            return ["10.9.8.7"]
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(http, "resolve", resolve)
+    site.settings = replace(site.settings, push_allow="")
+    messages = []
+    for name in ("inside.test", "nowhere.test"):
+        message = await api.fail(
+            "flickr.push.subscribe",
+            4,
+            topic="my_photos",
+            callback=f"http://{name}/cb",
+            verify="sync",
+        )
+        assert "not allowed" in message and "10.9.8.7" not in message
+        messages.append(message.replace(name, "NAME"))
+    assert messages[0] == messages[1]
+    literal = await api.fail(
+        "flickr.push.subscribe", 2, topic="my_photos", callback="http://localhost/cb", verify="sync"
+    )
+    assert "not allowed" in literal and "127.0.0.1" not in literal
+    assert await listed(api) == []
 
 
 @pytest.mark.parametrize(

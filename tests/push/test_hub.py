@@ -6,6 +6,8 @@ hub.mode=denied notice and the per-host limits."""
 
 from __future__ import annotations
 
+import logging
+import socket
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import timedelta
@@ -18,6 +20,7 @@ from sqlalchemy.engine import RowMapping
 
 from photohub.config import Settings
 from photohub.domain.topics import make_topic
+from photohub.push import http
 from photohub.push.dispatch import follow_outbox
 from photohub.push.limits import SUBSCRIBE_REQUESTS_PER_HOST, SUBSCRIPTIONS_PER_HOST
 from photohub.site import Site
@@ -27,6 +30,7 @@ from photohub.store.push_schema import push_subscriptions
 from tests import factories
 from tests.push.hubs import changed, entries, new_photo, pump
 from tests.push.receiver import Receiver, receiving
+from tests.servers import serving
 
 pytestmark = pytest.mark.anyio
 
@@ -473,7 +477,7 @@ async def test_a_callback_refused_at_verification_time_is_denied(
     site.settings = replace(site.settings, push_allow="")  # the operator closes the door
     await site.runner.run_due()
     row = await the_row(site)
-    assert row["state"] == "denied" and "does not call" in row["last_verify_error"]
+    assert row["state"] == "denied" and "not allowed" in row["last_verify_error"]
     # Neither the verification nor the notice reached the refused address.
     assert receiver.requests == []
 
@@ -515,3 +519,158 @@ async def test_an_ipv6_callback_subscribes_and_gets_deliveries(
     [post] = v6.posts
     assert post.path == "/cb" and post.peer is not None and post.peer[0] == "::1"
     assert [e.id.rsplit("/", 1)[1] for e in entries(post)] == [str(photo_id)]
+
+
+# ------------------------------------------------- refusals name no address (no DNS oracle)
+
+# What a name "resolves" to in the tests below (push.http.resolve replaced): every one is
+# refused, and a name that does not resolve must be told apart from none of them.
+RESOLVED = {
+    "loopback.test": ["127.0.0.1"],
+    "v6loopback.test": ["::1"],
+    "mapped.test": ["::ffff:10.0.0.7"],
+    "metadata.test": ["169.254.169.254"],
+    "ula.test": ["fd00:ec2::254"],
+    "mixed.test": ["93.184.216.34", "192.168.7.7"],
+    "nat64.test": ["64:ff9b::a00:7"],
+}
+ADDRESS_WORDS = ("127.0.0.1", "::1", "10.0.0.7", "ffff", "169.254", "fd00", "192.168", "93.184")
+
+
+@pytest.fixture
+def resolver(monkeypatch: pytest.MonkeyPatch, site: Site) -> dict[str, list[str]]:
+    """The hub's resolver answers from RESOLVED (any other name does not resolve), and
+    no address is allow-listed."""
+
+    async def resolve(host: str, port: int) -> list[str]:
+        if host not in RESOLVED:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return RESOLVED[host]
+
+    monkeypatch.setattr(http, "resolve", resolve)
+    site.settings = replace(site.settings, push_allow="")
+    return RESOLVED
+
+
+def names_no_address(text: str) -> bool:
+    return not any(word in text for word in ADDRESS_WORDS)
+
+
+async def test_a_sync_refusal_names_no_address_and_matches_a_name_that_does_not_resolve(
+    site: Site, client: httpx.AsyncClient, resolver: dict[str, list[str]]
+) -> None:
+    answers = {}
+    for name in [*resolver, "nowhere.invalid"]:
+        response = await subscribe(client, f"http://{name}/cb", hub_verify="sync")
+        assert response.status_code == 409, (name, response.text)
+        answers[name] = response.text.replace(name, "NAME")
+        assert names_no_address(response.text), response.text
+        assert "not allowed" in response.text
+    # Resolving to a refused address reads exactly as not resolving at all.
+    assert len(set(answers.values())) == 1, answers
+    assert await rows(site) == []
+
+
+@pytest.mark.parametrize(
+    "callback",
+    [
+        "http://10.1.2.3/x",
+        "http://127.0.0.1/x",
+        "http://localhost/x",
+        "http://LOCALHOST./x",
+        "http://app.localhost/x",
+        "http://[::1]/x",
+        "http://[::ffff:127.0.0.1]/x",
+        "http://[::ffff:7f00:1]/x",
+        "http://[64:ff9b::a00:7]/x",
+        "http://169.254.169.254/latest",
+        "http://2130706433/x",
+        "http://0177.0.0.1/x",
+        "http://0x7f.1/x",
+        "http://127.1/x",
+    ],
+)
+async def test_a_refused_literal_callback_names_no_address(
+    site: Site, client: httpx.AsyncClient, callback: str
+) -> None:
+    site.settings = replace(site.settings, push_allow="")
+    response = await subscribe(client, callback, hub_verify="sync")
+    assert response.status_code in (400, 403), response.text
+    assert "hub.callback" in response.text
+    # The host as the caller wrote it may come back; what it is, or resolves to, may not.
+    assert names_no_address(response.text.replace(callback, "")), response.text
+    assert await rows(site) == []
+
+
+async def test_a_callback_refused_at_verification_time_names_no_address(
+    site: Site, client: httpx.AsyncClient, resolver: dict[str, list[str]]
+) -> None:
+    assert (await subscribe(client, "http://metadata.test/cb")).status_code == 202
+    assert (await subscribe(client, "http://nowhere.invalid/cb")).status_code == 202
+    await site.runner.run_due()
+    denied, retried = await rows(site)
+    assert denied["state"] == "denied" and "not allowed" in denied["last_verify_error"]
+    assert names_no_address(denied["last_verify_error"])
+    assert retried["state"] == "pending" and names_no_address(retried["last_verify_error"])
+
+
+async def test_a_redirect_to_a_private_address_is_not_followed_or_named(
+    site: Site, client: httpx.AsyncClient
+) -> None:
+    async def redirect(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        location = (b"location", b"http://10.20.30.40/internal?x=1")
+        await send({"type": "http.response.start", "status": 302, "headers": [location]})
+        await send({"type": "http.response.body", "body": b""})
+
+    async with serving(redirect) as port:
+        response = await subscribe(client, f"http://127.0.0.1:{port}/cb", hub_verify="sync")
+    assert response.status_code == 409 and "302" in response.text
+    assert "10.20.30.40" not in response.text and "internal" not in response.text
+
+
+# ------------------------------------------- expected verification failures: one calm line
+
+
+def photohub_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [
+        r for r in caplog.records if r.name.startswith("photohub") and r.levelno >= logging.INFO
+    ]
+
+
+@pytest.mark.parametrize(
+    ("behaviour", "reason"),
+    [
+        ("refuse", "404"),
+        ("wrong", "not the challenge"),
+        ("error", "HTTP 500"),
+        ("slow", "did not answer within"),
+        ("closed", "no connection"),
+        ("nxdomain", "cannot resolve"),
+    ],
+)
+async def test_an_expected_verification_failure_is_one_line_without_a_traceback(
+    site: Site,
+    client: httpx.AsyncClient,
+    receiver: Receiver,
+    caplog: pytest.LogCaptureFixture,
+    behaviour: str,
+    reason: str,
+) -> None:
+    site.settings = replace(site.settings, push_timeout=0.5)
+    callback, host = receiver.url + "/v", "127.0.0.1"
+    if behaviour == "closed":
+        async with receiving() as gone:
+            callback = gone.url + "/v"
+    elif behaviour == "nxdomain":
+        callback, host = "http://nowhere.invalid/v", "nowhere.invalid"
+    else:
+        receiver.behaviour = behaviour
+    assert (await subscribe(client, callback)).status_code == 202
+    row = await the_row(site)
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="photohub"):
+        assert await site.runner.run_due() >= 1
+    records = photohub_records(caplog)
+    assert all(r.exc_info is None for r in records), [r.getMessage() for r in records]
+    [line] = [r.getMessage() for r in records]
+    assert f"subscription {row['id']}" in line and host in line and reason in line, line

@@ -88,7 +88,9 @@ async def test_loopback_is_refused_unless_allowed_and_nothing_is_sent(
         receiver.url + "/cb", flickr_params(challenge), challenge, allow=parse_allow_list(allow)
     )
     assert result.outcome == "failed" and result.status is None
-    assert result.reason is not None and "127.0.0.1" in result.reason
+    assert result.reason is not None and "not allowed" in result.reason
+    assert "127.0.0.1" not in result.reason  # the subscriber's words name no address
+    assert result.detail is not None and "127.0.0.1" in result.detail  # the log's do
     assert receiver.requests == []
 
 
@@ -99,7 +101,9 @@ async def test_a_name_resolving_to_loopback_is_refused(receiver: Receiver) -> No
         f"http://localhost:{port}/cb", flickr_params(challenge), challenge
     )
     assert result.outcome == "failed"
-    assert result.reason is not None and "localhost resolves to" in result.reason
+    assert result.reason is not None and "not allowed" in result.reason
+    assert "127.0.0.1" not in result.reason
+    assert result.detail is not None and "localhost resolves to 127.0.0.1" in result.detail
     assert receiver.requests == []
 
 
@@ -121,3 +125,21 @@ async def test_an_unreachable_callback_fails_with_a_reason() -> None:
     result = await verify_callback(url + "/cb", flickr_params(challenge), challenge, allow=LOOPBACK)
     assert result.outcome == "failed"
     assert result.reason is not None and "could not be reached" in result.reason
+    assert "127.0.0.1" not in result.reason  # aiohttp's words name the address it tried
+    assert result.detail is not None and "127.0.0.1" in result.detail
+
+
+async def test_a_name_that_does_not_resolve_reads_as_a_refused_one(receiver: Receiver) -> None:
+    # Told apart, the two answers would say what the hub's DNS knows (a name exists
+    # inside, or not) to anyone who subscribes.
+    port = receiver.url.rsplit(":", 1)[1]
+    challenge = new_challenge()
+    refused = await verify_callback(
+        f"http://localhost:{port}/cb", flickr_params(challenge), challenge
+    )
+    missing = await verify_callback(
+        "http://nowhere.invalid/cb", flickr_params(challenge), challenge
+    )
+    assert refused.reason == missing.reason
+    assert missing.detail is not None and "cannot resolve nowhere.invalid" in missing.detail
+    assert receiver.requests == []

@@ -216,6 +216,34 @@ async def test_register_an_app_and_see_its_key_and_secret(
     assert f'<code class="api-secret">{app["secret"]}</code>' in listing.text
 
 
+async def test_an_app_registers_and_changes_its_callback_url(
+    site: Site, client: httpx.AsyncClient, user: RowMapping
+) -> None:
+    page = await client.get("/services/apps", headers=HTML)
+    fields = {"csrf_token": csrf_of(page.text), "action": "create", "name": "Frame"}
+    refused = await client.post(
+        "/services/apps", data={**fields, "callback_url": "ms-settings:privacy"}, headers=HTML
+    )
+    assert refused.status_code == 400 and "ms-settings" in refused.text
+    created = await client.post(
+        "/services/apps", data={**fields, "callback_url": " com.example.frame:/done "}
+    )
+    assert created.status_code == 303
+    async with site.db.read() as conn:
+        [app] = await apps.of_user(conn, int(user["id"]))
+    assert app["callback_url"] == "com.example.frame:/done"
+    change = {"csrf_token": fields["csrf_token"], "action": "callback", "app_id": str(app["id"])}
+    bad = await client.post(
+        "/services/apps", data={**change, "callback_url": "view-source:x"}, headers=HTML
+    )
+    assert bad.status_code == 400
+    cleared = await client.post("/services/apps", data={**change, "callback_url": ""})
+    assert cleared.status_code == 303
+    async with site.db.read() as conn:
+        [app] = await apps.of_user(conn, int(user["id"]))
+    assert app["callback_url"] is None
+
+
 async def test_an_app_needs_a_name_and_a_csrf_token(
     site: Site, client: httpx.AsyncClient, user: RowMapping
 ) -> None:

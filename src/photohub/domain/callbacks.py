@@ -39,6 +39,10 @@ IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 MAX_CALLBACK_LENGTH = 2048  # WebSub callbacks; Flickr's own limit is 255 bytes
 SCHEMES = ("http", "https")
+REFUSED_ADDRESS = (
+    "is not allowed: its host is a loopback, private, link-local or reserved address, "
+    "which this hub does not call"
+)
 
 # Refused whatever Python's ipaddress thinks of them (an allow-list still wins).
 DENIED_NETWORKS: tuple[IPNetwork, ...] = tuple(
@@ -215,10 +219,7 @@ def check_callback(
         raise invalid(argument, "must name a host")
     address = _host_address(host, argument)
     if address is not None and not address_allowed(address, allow):
-        raise invalid(
-            argument,
-            f"points at {address}, a loopback, private, link-local or otherwise "
-            "non-public address, which this hub does not call",
-            status=FORBIDDEN,
-        )
+        # The reason names no address: the caller may be anyone (POST /hub), and
+        # "localhost" or "[::ffff:7f00:1]" is no business of theirs to have decoded.
+        raise invalid(argument, REFUSED_ADDRESS, status=FORBIDDEN)
     return url

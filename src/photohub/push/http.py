@@ -15,6 +15,13 @@ It is aiohttp (docs/dependencies.md says why) with two guards:
 Redirects are never followed, proxies from the environment are not used, answers are
 read up to a limit and the whole exchange has a timeout. Every failure the callback can
 cause is a :class:`CallbackFailed` whose message says what went wrong, in words.
+
+Those words reach whoever subscribed, and ``POST /hub`` is anonymous: they never name
+an address a host resolved to, nor tell a name that does not resolve from one that
+resolves to a refused address (:data:`REFUSED_HOST` for both), nor repeat a socket
+error (which names the address it tried). Otherwise the hub answers questions about the
+DNS and the network it runs in. The full story is the exception's ``detail``, for the
+server's log.
 """
 
 from __future__ import annotations
@@ -33,14 +40,29 @@ from photohub.domain.callbacks import IPNetwork, address_allowed
 
 
 class CallbackFailed(Exception):
-    """The callback could not be called or did not answer; the message says why."""
+    """The callback could not be called or did not answer. The message says why in
+    words the subscriber may read (no resolved address); ``detail`` says it for the
+    operator's log (addresses, the resolver's and the socket's words)."""
+
+    def __init__(self, message: str, detail: str | None = None) -> None:
+        super().__init__(message)
+        self.detail = detail or message
 
 
 class AddressRefused(CallbackFailed):
     """The callback's host is (or resolves to) an address the hub does not call."""
 
 
+# For every refusal that depends on what a host resolves to, and for a host that does
+# not resolve at all: the same words, so that the answer says nothing of the DNS.
+REFUSED_HOST = (
+    "the callback's host is not allowed: this hub calls only hosts that resolve, and "
+    "only to public addresses (no loopback, private, link-local or reserved one)"
+)
+
+
 def refused_message(host: str, refused: Iterable[str]) -> str:
+    """The log's words for a refused host (they name the addresses)."""
     return (
         f"{host} resolves to {', '.join(refused)}, a loopback, private, link-local "
         "or otherwise non-public address, which this hub does not call"
@@ -55,7 +77,7 @@ async def checked_addresses(host: str, port: int, allow: Sequence[IPNetwork]) ->
     addresses = await resolve(host, port)
     refused = refused_addresses(addresses, allow)
     if refused:
-        raise AddressRefused(refused_message(host, refused))
+        raise AddressRefused(REFUSED_HOST, refused_message(host, refused))
     return addresses
 
 
@@ -86,10 +108,9 @@ class CheckedResolver(AbstractResolver):
         try:
             addresses = await checked_addresses(host, port, self.allow)
         except OSError as exc:
-            reason = f"the callback could not be reached: cannot resolve {host}: {exc}"
-            raise CallbackFailed(reason) from exc
+            raise CallbackFailed(REFUSED_HOST, f"cannot resolve {host}: {exc}") from exc
         if not addresses:
-            raise CallbackFailed(f"the callback could not be reached: {host} has no address")
+            raise CallbackFailed(REFUSED_HOST, f"{host} has no address")
         return [
             ResolveResult(
                 hostname=host,
@@ -172,7 +193,7 @@ class CallbackClient:
         except ValueError:
             return
         if not address_allowed(ip, self.allow):
-            raise AddressRefused(refused_message(host, [host]))
+            raise AddressRefused(REFUSED_HOST, refused_message(host, [host]))
 
     async def request(
         self,
@@ -204,6 +225,22 @@ class CallbackClient:
         except TimeoutError as exc:
             raise CallbackFailed(f"the callback did not answer within {wait:g} s") from exc
         except (aiohttp.InvalidURL, ValueError) as exc:
-            raise CallbackFailed(f"the callback's URL cannot be called: {exc}") from exc
+            reason = "the callback's URL cannot be called"
+            raise CallbackFailed(reason, f"{reason}: {exc}") from exc
         except (aiohttp.ClientError, OSError) as exc:
-            raise CallbackFailed(f"the callback could not be reached: {exc}") from exc
+            reason = _unreached(exc)
+            raise CallbackFailed(reason, f"{reason} ({type(exc).__name__}: {exc})") from exc
+
+
+def _unreached(exc: BaseException) -> str:
+    """What went wrong on the way to the callback, in words that name no address (an
+    aiohttp or socket error names the address it tried)."""
+    if isinstance(exc, aiohttp.ClientSSLError):
+        return "the callback could not be reached: the TLS handshake failed"
+    if isinstance(exc, aiohttp.ClientConnectorError | ConnectionRefusedError):
+        return "the callback could not be reached: no connection to its host and port"
+    if isinstance(exc, aiohttp.ServerDisconnectedError | ConnectionResetError):
+        return "the callback closed the connection without a complete answer"
+    if isinstance(exc, aiohttp.ClientPayloadError | aiohttp.ClientResponseError):
+        return "the callback's answer could not be read as HTTP"
+    return "the callback could not be reached"

@@ -20,6 +20,12 @@ callback's host resolves to an address it does not call, or the host already has
 ``SUBSCRIPTIONS_PER_HOST`` active subscriptions: the row becomes ``denied`` and a
 WebSub subscriber is sent ``hub.mode=denied`` (§5.2; 0.3 and Flickr define no notice).
 A lease that ends without renewal is not a denial and sends nothing.
+
+The reasons a subscriber reads (``POST /hub`` answers, getSubscriptions, the stored
+error) never name an address the callback's host resolved to: push.http's words. The
+log gets the detail, in one line: a callback that fails is an expected outcome, not a
+bug, so the ``verify_subscription`` task raises RetryLater (or PermanentError for a
+404) and the runner logs its message, which names the subscription and callback host.
 """
 
 from __future__ import annotations
@@ -48,7 +54,7 @@ from photohub.push.verify import VerifyResult, fetch, verify_callback
 from photohub.store import subscriptions as subs
 from photohub.store.db import utcnow
 from photohub.tasks import queue
-from photohub.tasks.runner import PermanentError
+from photohub.tasks.runner import PermanentError, RetryLater
 
 if TYPE_CHECKING:
     from photohub.site import Site
@@ -77,15 +83,26 @@ async def verify_intent(
     *,
     lease: int | None,
     token: str | None,
+    quiet: bool = False,
 ) -> VerifyResult:
-    """Send one verification GET in the dialect's names and judge the answer."""
+    """Send one verification GET in the dialect's names and judge the answer. A
+    failure is logged in one line with its detail (unless ``quiet``: the task's runner
+    logs it)."""
     challenge = new_challenge()
     params = verification_params(
         dialect, mode, topic, challenge, lease_seconds=lease, verify_token=token
     )
-    return await verify_callback(
+    result = await verify_callback(
         callback, params, challenge, allow=allow_list(site), wait=site.settings.push_timeout
     )
+    if not result.verified and not quiet:
+        log.info(
+            "push %s verification for callback host %s failed: %s",
+            mode,
+            callback_host(callback),
+            result.detail or result.reason,
+        )
+    return result
 
 
 def verify_task_args(
@@ -175,19 +192,26 @@ def _dialect_of(row: RowMapping, args: Mapping[str, Any]) -> Dialect:
 
 
 async def _failed(site: Site, row: RowMapping, result: VerifyResult, label: str) -> NoReturn:
+    """Record why a verification failed (the subscriber's words) and end the task: for
+    good after a 404, else to be retried; its message (the log's line) names the
+    subscription, the callback's host and the detail."""
     reason = result.reason or "verification failed"
     async with site.db.write() as conn:
         await subs.record_failure(conn, int(row["id"]), f"{label}{reason}")
+    line = (
+        f"push subscription {row['id']} (callback host {callback_host(str(row['callback']))})"
+        f": {label}{result.detail or reason}"
+    )
     if result.outcome == "refused":
-        raise PermanentError(reason)
-    raise RuntimeError(reason)
+        raise PermanentError(line)
+    raise RetryLater(line)
 
 
 async def _verify_new(site: Site, row: RowMapping, args: Mapping[str, Any]) -> None:
     topic = _topic_of(site, row, args)
     refusal = await _refusal(site, row)
     if refusal is not None:
-        await deny(site, row, topic, refusal)
+        await deny(site, row, topic, *refusal)
         return
     sent_at = utcnow()
     result = await verify_intent(
@@ -198,6 +222,7 @@ async def _verify_new(site: Site, row: RowMapping, args: Mapping[str, Any]) -> N
         topic,
         lease=int(row["lease_seconds"]),
         token=row["verify_token"],
+        quiet=True,
     )
     if not result.verified:
         await _failed(site, row, result, "subscribe: ")
@@ -205,21 +230,23 @@ async def _verify_new(site: Site, row: RowMapping, args: Mapping[str, Any]) -> N
         await subs.mark_verified(conn, int(row["id"]), sent_at)
 
 
-async def _refusal(site: Site, row: RowMapping) -> str | None:
+async def _refusal(site: Site, row: RowMapping) -> tuple[str, str] | None:
     """Why the hub refuses a pending subscription it had accepted, checked before its
     verification request is sent: the callback's host resolves to a refused address,
-    or already has SUBSCRIPTIONS_PER_HOST active subscriptions. None when neither."""
+    or already has SUBSCRIPTIONS_PER_HOST active subscriptions. None when neither;
+    else the reason in the subscriber's words, and in the log's."""
     callback = str(row["callback"])
     refused = await refused_callback(site, callback)
     if refused is not None:
-        return refused
+        return str(refused), refused.detail
     host = callback_host(callback)
     async with site.db.read() as conn:
         others = await subs.count_for_host(conn, host, states=(ACTIVE,), exclude=int(row["id"]))
     if others < SUBSCRIPTIONS_PER_HOST:
         return None
     argument = "callback" if row["dialect"] == "flickr" else "hub.callback"
-    return over_capacity(argument, host).reason
+    reason = over_capacity(argument, host).reason
+    return reason, reason
 
 
 async def _verify_renewal(site: Site, row: RowMapping, args: Mapping[str, Any]) -> None:
@@ -236,6 +263,7 @@ async def _verify_renewal(site: Site, row: RowMapping, args: Mapping[str, Any]) 
         _topic_of(site, row, args),
         lease=lease,
         token=token,
+        quiet=True,
     )
     if not result.verified:
         label = subs.RENEWAL_FAILED if renewal.get("by_hub") else "re-subscribe: "
@@ -262,6 +290,7 @@ async def _verify_unsubscribe(site: Site, row: RowMapping, args: Mapping[str, An
         _topic_of(site, row, args),
         lease=None,
         token=args.get("verify_token"),
+        quiet=True,
     )
     if not result.verified:
         await _failed(site, row, result, "unsubscribe: ")
@@ -269,7 +298,7 @@ async def _verify_unsubscribe(site: Site, row: RowMapping, args: Mapping[str, An
         await subs.delete(conn, int(row["id"]))
 
 
-async def refused_callback(site: Site, callback: str) -> str | None:
+async def refused_callback(site: Site, callback: str) -> AddressRefused | None:
     """Why the hub will not call this callback's host now (it resolves to an address
     the policy refuses), or None. A name that does not resolve is not a refusal: the
     verification then fails and is retried."""
@@ -279,7 +308,7 @@ async def refused_callback(site: Site, callback: str) -> str | None:
         port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
         await checked_addresses(host, port, allow_list(site))
     except AddressRefused as exc:
-        return str(exc)
+        return exc
     except (OSError, ValueError):
         return None
     return None
@@ -288,10 +317,18 @@ async def refused_callback(site: Site, callback: str) -> str | None:
 # ---------------------------------------------------------------------------- denied
 
 
-async def deny(site: Site, row: RowMapping, topic: str, reason: str) -> None:
+async def deny(
+    site: Site, row: RowMapping, topic: str, reason: str, detail: str | None = None
+) -> None:
     """Refuse or end a subscription: state ``denied`` and, for a WebSub subscriber,
-    the ``hub.mode=denied`` notice (WebSub §5.2) naming ``topic`` as it subscribed."""
-    log.info("push subscription %s denied: %s", row["id"], reason)
+    the ``hub.mode=denied`` notice (WebSub §5.2) naming ``topic`` as it subscribed.
+    ``reason`` is stored and sent; ``detail`` (default: the reason) is logged."""
+    log.info(
+        "push subscription %s (callback host %s) denied: %s",
+        row["id"],
+        callback_host(str(row["callback"])),
+        detail or reason,
+    )
     async with site.db.write() as conn:
         await subs.deny(conn, int(row["id"]), f"denied: {reason}", utcnow())
     if row["dialect"] == "websub":
@@ -307,10 +344,10 @@ async def send_denied(site: Site, callback: str, topic: str, reason: str) -> Non
     try:
         status, _ = await fetch(url, allow=allow_list(site), wait=wait)
     except CallbackFailed as exc:
-        log.warning("denied notice to %s not delivered: %s", callback, exc)
+        log.warning("denied notice to %s not delivered: %s", callback_host(callback), exc.detail)
         return
     if not 200 <= status <= 299:
-        log.info("denied notice to %s answered HTTP %d", callback, status)
+        log.info("denied notice to %s answered HTTP %d", callback_host(callback), status)
 
 
 # ---------------------------------------------------------------------- flickr.push

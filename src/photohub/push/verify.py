@@ -27,11 +27,14 @@ USER_AGENT = "photohub-hub/1 (+verification of intent)"
 @dataclass(frozen=True)
 class VerifyResult:
     """How a verification went: ``outcome`` as judge_verification says, the HTTP status
-    (None when no answer came) and, unless verified, why in words."""
+    (None when no answer came) and, unless verified, why: ``reason`` in words the
+    subscriber may read, ``detail`` for the server's log (it may name the addresses a
+    host resolved to; see push.http)."""
 
     outcome: Outcome
     status: int | None = None
     reason: str | None = None
+    detail: str | None = None
 
     @property
     def verified(self) -> bool:
@@ -66,6 +69,7 @@ async def verify_callback(
     try:
         status, body = await fetch(url, allow=allow, wait=wait)
     except CallbackFailed as exc:
-        return VerifyResult("failed", None, str(exc))
+        return VerifyResult("failed", None, str(exc), exc.detail)
     outcome = judge_verification(status, body, challenge)
-    return VerifyResult(outcome, status, failure_reason(status, body, challenge))
+    reason = failure_reason(status, body, challenge)
+    return VerifyResult(outcome, status, reason, reason)

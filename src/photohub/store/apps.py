@@ -13,9 +13,14 @@ from photohub.store.schema import apps
 
 
 async def create(
-    conn: AsyncConnection, user_id: int, name: str, description: str = ""
+    conn: AsyncConnection,
+    user_id: int,
+    name: str,
+    description: str = "",
+    callback_url: str | None = None,
 ) -> RowMapping:
-    """A new app with a random key (32 hex digits, like Flickr's) and secret."""
+    """A new app with a random key (32 hex digits, like Flickr's) and secret, and the
+    OAuth callback URL it registered (checked by domain.oauth.check_registered_callback)."""
     result = await conn.execute(
         apps.insert()
         .values(
@@ -25,6 +30,7 @@ async def create(
             name=name,
             description=description,
             created_at=utcnow(),
+            callback_url=callback_url,
         )
         .returning(apps.c.id)
     )
@@ -63,3 +69,16 @@ async def by_name(conn: AsyncConnection, user_id: int, name: str) -> RowMapping 
 async def count_of_user(conn: AsyncConnection, user_id: int) -> int:
     query = sa.select(sa.func.count()).select_from(apps).where(apps.c.user_id == user_id)
     return int(await conn.scalar(query) or 0)
+
+
+async def set_callback(
+    conn: AsyncConnection, app_id: int, user_id: int, callback_url: str | None
+) -> bool:
+    """Register (or, with None, forget) the OAuth callback URL of ``user_id``'s app;
+    False when the app is not theirs. Request tokens already made keep their callback."""
+    result = await conn.execute(
+        apps.update()
+        .where(apps.c.id == app_id, apps.c.user_id == user_id)
+        .values(callback_url=callback_url)
+    )
+    return bool(result.rowcount)

@@ -9,6 +9,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from photohub.api.args import row_id
 from photohub.domain import oauth as rules
 from photohub.domain.errors import NotFound, PhotohubError
 from photohub.domain.photos import FieldError, clean_text
@@ -54,13 +55,19 @@ async def apps_page(request: Request) -> Response:
         return login_redirect(request)
     user_id = int(user["id"])
     if form.get("action") == "revoke":
-        token_id = str(form.get("token_id") or "")
+        token_id = row_id(str(form.get("token_id") or ""))
         async with site.db.write() as conn:
-            done = token_id.isdigit() and await tokens.revoke(conn, int(token_id), user_id)
+            done = token_id is not None and await tokens.revoke(conn, token_id, user_id)
         if not done:
             raise NotFound("That access was already taken back.", code="grant_not_found")
         return RedirectResponse("/services/apps#grants", status_code=303)
-    values = {"name": form.get("name"), "description": form.get("description")}
+    if form.get("action") == "callback":
+        return await _set_callback(request, user_id, form.get("app_id"), form.get("callback_url"))
+    values = {
+        "name": form.get("name"),
+        "description": form.get("description"),
+        "callback_url": form.get("callback_url"),
+    }
     try:
         name = clean_text(values["name"], "name", NAME_MAX)
         description = clean_text(
@@ -68,6 +75,7 @@ async def apps_page(request: Request) -> Response:
         )
         if not name:
             raise FieldError("name", "Give the app a name, so that people know who asks.")
+        callback_url = _callback(values["callback_url"])
     except FieldError as exc:
         return await _page(request, user_id, status=400, values=values, error=exc.message)
     async with site.db.write() as conn:
@@ -76,5 +84,29 @@ async def apps_page(request: Request) -> Response:
                 f"You have {MAX_APPS_PER_USER} apps already, the most one account may have.",
                 code="too_many_apps",
             )
-        app = await apps.create(conn, user_id, name, description)
+        app = await apps.create(conn, user_id, name, description, callback_url)
     return RedirectResponse(f"/services/apps#app-{app['id']}", status_code=303)
+
+
+def _callback(raw: object) -> str | None:
+    """The OAuth callback URL as registered (None for none), or FieldError."""
+    try:
+        return rules.check_registered_callback(raw if isinstance(raw, str) else "")
+    except ValueError as exc:
+        message = str(exc)
+        raise FieldError("callback_url", message[:1].upper() + message[1:] + ".") from None
+
+
+async def _set_callback(request: Request, user_id: int, app_id: object, raw: object) -> Response:
+    """Register, change or (empty) forget an app's OAuth callback URL."""
+    site = site_of(request)
+    wanted = row_id(app_id if isinstance(app_id, str) else "")
+    try:
+        callback_url = _callback(raw)
+    except FieldError as exc:
+        return await _page(request, user_id, status=400, values={}, error=exc.message)
+    async with site.db.write() as conn:
+        done = wanted is not None and await apps.set_callback(conn, wanted, user_id, callback_url)
+    if not done:
+        raise NotFound("There is no such app of yours.", code="app_not_found")
+    return RedirectResponse(f"/services/apps#app-{wanted}", status_code=303)

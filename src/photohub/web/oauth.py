@@ -71,7 +71,9 @@ async def request_token(request: Request) -> Response:
     try:
         signed = await _signed(site, request, "request_token")
         try:
-            callback = rules.check_callback(signed.oauth["oauth_callback"])
+            callback = rules.check_callback(
+                signed.oauth["oauth_callback"], registered=signed.app["callback_url"]
+            )
         except ValueError as exc:
             raise OAuthProblem(
                 "parameter_rejected",
