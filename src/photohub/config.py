@@ -24,6 +24,9 @@ class Settings:
     processes; empty = in-process events and queues in the database."""
     redis_prefix: str = "photohub:"
     """Prefix of every Redis key and channel (several sites may share one Redis)."""
+    start_timeout: float = 15.0
+    """Seconds a starting process waits for its database and Redis to answer (started
+    beside it, or restarting) before it gives up."""
     host: str = "0.0.0.0"
     """Address ``photohub serve`` binds (0.0.0.0 so phones on the party network reach it)."""
     port: int = 8000
@@ -40,6 +43,12 @@ class Settings:
     """Largest accepted photo file; larger bodies are refused while streaming."""
     max_image_pixels: int = 100_000_000
     """Largest accepted image in pixels (decompression-bomb guard)."""
+    decode_memory: int = 1024 * 1024 * 1024
+    """Bytes all image decodes of one process may take together (upload checks and
+    renditions); each is priced from the file's header first, one priced above this is
+    refused, the others wait their turn."""
+    decode_concurrency: int = 2
+    """Images one process decodes at once; more wait their turn."""
     rendition_sizes: tuple[int, ...] = (256, 1024, 2048)
     """Long-edge sizes, in pixels, of the WebP renditions."""
     run_tasks: bool = True
@@ -48,6 +57,9 @@ class Settings:
     """Tasks one runner executes at once."""
     task_poll_interval: float = 0.5
     """Seconds between task-table polls when no local wake-up arrives."""
+    task_lease_seconds: float = 30.0
+    """Seconds a worker's claim holds a task (renewed while it runs): a task whose worker
+    was killed runs again after this."""
     heartbeat_seconds: float = 15.0
     """Seconds between SSE heartbeat comments."""
     event_poll_interval: float = 1.0

@@ -9,6 +9,7 @@ import logging
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import cached_property
 from typing import Any
 
@@ -16,9 +17,10 @@ from photohub.banner import base_url
 from photohub.broker import create_broker
 from photohub.config import Settings
 from photohub.live.hub import LiveHub
-from photohub.live.topic_stream import TopicHub
+from photohub.live.topic_hub import TopicHub
 from photohub.media.storage import MediaStore
 from photohub.places import gazetteer
+from photohub.startup import shown_url, wait_for_service
 from photohub.store import guests
 from photohub.store import site as site_store
 from photohub.store.db import Database, wait_for
@@ -56,7 +58,7 @@ class Site:
             poll_interval=settings.event_poll_interval,
             heartbeat=settings.heartbeat_seconds,
         )
-        # Topic streams' fan-out; it starts with the first stream (live.topic_stream).
+        # Topic streams' fan-out; it starts with the first stream (live.topic_hub).
         self.topic_streams = TopicHub(
             self.db,
             self.broker,
@@ -76,6 +78,7 @@ class Site:
             self,
             concurrency=settings.task_concurrency,
             poll_interval=settings.task_poll_interval,
+            lease=timedelta(seconds=settings.task_lease_seconds),
         )
         # The push hub: the outbox's reader and this process's delivery worker.
         self.dispatcher = Loop(
@@ -100,7 +103,7 @@ class Site:
         self.media.prepare()
         # Ready (about 0.2 s, in a thread) before the first geotagged photo needs it.
         gazetteer.preload()
-        await wait_for(self.db)
+        await self._wait_for_services()
         await self.db.migrate()
         await self._load_secrets()
         async with self.db.write() as conn:
@@ -119,6 +122,27 @@ class Site:
             for loop in (self.runner.run_forever, self.dispatcher.run_forever):
                 self._background.append(asyncio.create_task(loop()))
             self._background.append(asyncio.create_task(self.deliverer.loop.run_forever()))
+
+    async def _wait_for_services(self) -> None:
+        """Wait for the database, then Redis, each up to ``start_timeout`` (``startup``)."""
+        timeout = self.settings.start_timeout
+        where = shown_url(self.settings.database_url) if self.settings.database_url else "SQLite"
+        await wait_for_service(
+            f"the database ({where})",
+            lambda: wait_for(self.db, attempts=1),
+            "start it, or fix PHOTOHUB_DATABASE_URL",
+            timeout,
+        )
+        if self.settings.redis_url:
+            from photohub.broker.redis import ping
+
+            url = self.settings.redis_url
+            await wait_for_service(
+                f"Redis at {shown_url(url)}",
+                lambda: ping(url),
+                "start redis-server, or fix PHOTOHUB_REDIS_URL",
+                timeout,
+            )
 
     async def close(self) -> None:
         """Stop: end open streams, cancel the background loops (their waits always

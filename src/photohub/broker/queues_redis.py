@@ -8,12 +8,19 @@ Keys, under the site's prefix (``photohub:`` by default):
 * ``ps:<subscription id>``: a hash of the delivery state (``attempts``, ``ok`` the last
   success, ``fail_at`` and ``fail``), what getSubscriptions shows.
 
-Adding is one MULTI/EXEC: every RPUSH and a ``ZADD NX`` (an idle queue becomes due now;
-one already claimed or backing off keeps its score). Claiming is a Lua script, so two
-workers never take the same queue: it takes the due ids and rescores them in one step.
-Only the worker holding a claim removes from a queue's head (``LTRIM``), and new entries
-go to its tail, so a trim never loses an entry added meanwhile; the script that trims
-also decides, atomically, whether the queue is still due.
+* ``pqueued``: a sorted set of the entry ids ever added (scored by when), kept for the
+  entries' retention time: what makes adding idempotent.
+
+Adding is one Lua script: unless the entry is in ``pqueued`` already, every RPUSH and a
+``ZADD NX`` (an idle queue becomes due now; one already claimed or backing off keeps
+its score). An entry is added once per change with all its subscriptions (``push.fanout``),
+so an add that is repeated (a publish and a sweep racing, a push whose answer was lost
+to a Redis crash) queues nothing twice, whether the first is still queued or delivered.
+Claiming is a Lua script, so two workers never take the same queue: it takes the due
+ids and rescores them in one step. Only the worker holding a claim removes from a
+queue's head (``LTRIM``), and new entries go to its tail, so a trim never loses an entry
+added meanwhile; the script that trims also decides, atomically, whether the queue is
+still due.
 
 Durability is Redis's: run it with ``appendonly yes`` (``appendfsync always`` for
 strict at-least-once across a Redis crash; ``everysec`` may lose the last second of
@@ -40,6 +47,16 @@ local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, AR
 for _, id in ipairs(ids) do redis.call('ZADD', KEYS[1], 'XX', ARGV[2], id) end
 return ids
 """
+_ADD = """
+if redis.call('ZADD', KEYS[1], 'NX', ARGV[2], ARGV[1]) == 0 then return 0 end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
+for i = 3, #KEYS do redis.call('RPUSH', KEYS[i], ARGV[4]) end
+for i = 5, #ARGV do redis.call('ZADD', KEYS[2], 'NX', ARGV[2], ARGV[i]) end
+return 1
+"""
+# How long an added entry is remembered: its retention (push.deliver.ENTRY_RETENTION)
+# and a day (an entry older than that is swept from the database: never sent again).
+REMEMBERED = timedelta(days=8)
 _DELIVERED = """
 if tonumber(ARGV[1]) > 0 then redis.call('LTRIM', KEYS[1], ARGV[1], -1) end
 redis.call('HSET', KEYS[3], 'attempts', 0, 'ok', ARGV[2])
@@ -85,6 +102,7 @@ class RedisQueues:
         self._url = url
         self._prefix = prefix
         self._due = prefix + "pdue"
+        self._added = prefix + "pqueued"
         self._redis: aioredis.Redis | None = None
 
     @property
@@ -102,6 +120,7 @@ class RedisQueues:
     async def start(self) -> None:
         self._redis = aioredis.Redis.from_url(self._url, health_check_interval=15)
         self._claim = self._redis.register_script(_CLAIM)
+        self._add = self._redis.register_script(_ADD)
         self._delivered = self._redis.register_script(_DELIVERED)
 
     async def close(self) -> None:
@@ -121,11 +140,9 @@ class RedisQueues:
             return
         item = f"{entry_id}:{_stamp(committed):.6f}"
         now = _now()
-        async with self.redis.pipeline(transaction=True) as pipe:
-            for subscription_id in ids:
-                pipe.rpush(self._queue(subscription_id), item)
-            pipe.zadd(self._due, dict.fromkeys((str(i) for i in ids), now), nx=True)
-            await pipe.execute()
+        keys = [self._added, self._due, *(self._queue(i) for i in ids)]
+        forget = now - REMEMBERED.total_seconds()
+        await self._add(keys=keys, args=[entry_id, now, forget, item, *ids])
 
     async def extend(
         self,

@@ -61,4 +61,13 @@ class RedisBroker:
                     await pubsub.aclose()
 
 
+async def ping(url: str) -> None:
+    """Raise unless the Redis at ``url`` answers (a start waits on it, ``startup``)."""
+    client = aioredis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+    try:
+        await client.ping()
+    finally:
+        await client.aclose()
+
+
 _: Broker = RedisBroker("redis://localhost")

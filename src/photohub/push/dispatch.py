@@ -20,6 +20,15 @@ reach (``domain.push_match``), and what it matched is remembered (``push_photos`
 No longer pushable (deleted, made non-public or unsafe, its owner opted out) but told
 before: a tombstone (RFC 6721) goes to the subscriptions it matched then. A photo that
 stops matching a subscription (a tag removed, a person untagged) gets a tombstone there.
+
+**One entry per change.** A task runs again when its worker died after the commit, when
+a step after the commit failed (Redis away), or when two tasks of one photo both run
+after its last change (the upload's ``photo.created`` task running after the renditions
+were made, then the ``photo.published`` one). Each entry is therefore named after the
+change it renders: the photo's newest event, read first in the task's transaction, and
+the entry's kind (:func:`change_name`). A second run of the same change finds its
+entries (``push_entries.add_change``) and queues nothing again; only a new event makes
+a new entry.
 """
 
 from __future__ import annotations
@@ -44,7 +53,7 @@ from photohub.domain.push_match import (
 )
 from photohub.domain.topics import stored_topic
 from photohub.push import entries, fanout
-from photohub.store import events, faves, push_index, push_photos, tags, users
+from photohub.store import events, faves, push_entries, push_index, push_photos, tags, users
 from photohub.store import photos as photo_store
 from photohub.store.db import Database, utcnow
 from photohub.store.schema import site_settings
@@ -191,6 +200,13 @@ async def reached(conn: AsyncConnection, keys: list[str], facts: PhotoFacts | No
     return found
 
 
+def change_name(photo_id: int, event_id: int | None, kind: str) -> str | None:
+    """The unique name of the entry of kind ``kind`` (``photo``, ``left``, ``gone``,
+    ``fave:<user id>``) that renders the photo as of event ``event_id`` (None: the photo
+    has no event, e.g. a row written by hand; every run then adds an entry)."""
+    return None if event_id is None else f"{photo_id}:{event_id}:{kind}"
+
+
 async def _queue(
     site: Site,
     conn: AsyncConnection,
@@ -199,18 +215,20 @@ async def _queue(
     targets: set[int],
     keys: list[str],
     facts: PhotoFacts | None = None,
-) -> list[int]:
-    """Store the entry, queue it for ``targets``; the entry ids to publish after the
-    commit. ``keys`` (and the public location in ``facts``) are what topic streams
-    match it on."""
+    *,
+    change: str | None,
+) -> fanout.Added:
+    """Store the entry of ``change``, queue it for ``targets`` (unless an earlier run of
+    the change did); what to publish after the commit. ``keys`` (and the public location
+    in ``facts``) are what topic streams match it on."""
     if not targets and not keys:
-        return []
+        return fanout.Added()
     geo = None
     if facts is not None and facts.location is not None:
         lat, lon = facts.location
         geo = {"lat": lat, "lon": lon, "accuracy": float(facts.accuracy or STREET_ACCURACY)}
     body = atom.render_entry(entry)
-    return [await fanout.add(site, conn, photo_id, body, targets, keys=keys, geo=geo)]
+    return await fanout.add(site, conn, photo_id, body, targets, keys=keys, geo=geo, change=change)
 
 
 async def _owner(conn: AsyncConnection, row: RowMapping | None) -> RowMapping | None:
@@ -222,10 +240,12 @@ async def _owner(conn: AsyncConnection, row: RowMapping | None) -> RowMapping | 
 async def push_photo(site: Site, args: dict[str, Any]) -> None:
     """The ``push_photo`` task (see the module docstring)."""
     photo_id = int(args["photo_id"])
-    owed: list[int] = []
+    owed = fanout.Added()
     queued = False
     async with site.db.write() as conn:
         row = await photo_store.get(conn, photo_id, lock=True)
+        # First, before any of the photo's data: what is read next is at least this new.
+        event_id = await push_entries.newest_change(conn, photo_id, skip=(FAVED,))
         owner = await _owner(conn, row)
         told = await push_photos.get(conn, photo_id)
         told_keys = list(told["keys"]) if told is not None else []
@@ -236,21 +256,24 @@ async def push_photo(site: Site, args: dict[str, Any]) -> None:
             keys = photo_keys(facts)
             targets = await reached(conn, keys, facts)
             entry = entries.photo_entry(site.base_url, row, tag_rows)
-            owed += await _queue(site, conn, photo_id, entry, targets, keys, facts)
+            change = change_name(photo_id, event_id, "photo")
+            owed += await _queue(site, conn, photo_id, entry, targets, keys, facts, change=change)
             # Keys its faves reached stay: a later deletion goes to those subscribers too.
             faved = [k for k in told_keys if is_fave_key(k)]
             dropped = [k for k in told_keys if k not in set(keys) and not is_fave_key(k)]
             left = await reached(conn, dropped, None) - targets if dropped else set()
             comment = "no longer in this topic"
             tombstone = entries.deleted_entry(site.base_url, photo_id, now, comment)
-            owed += await _queue(site, conn, photo_id, tombstone, left, dropped)
+            change = change_name(photo_id, event_id, "left")
+            owed += await _queue(site, conn, photo_id, tombstone, left, dropped, change=change)
             await push_photos.put(conn, photo_id, sorted({*keys, *faved}), now)
             queued = bool(targets or left)
         elif told is not None:
             comment = "deleted" if row is None else "no longer public"
             tombstone = entries.deleted_entry(site.base_url, photo_id, now, comment)
             targets = await reached(conn, told_keys, None)
-            owed += await _queue(site, conn, photo_id, tombstone, targets, told_keys)
+            change = change_name(photo_id, event_id, "gone")
+            owed += await _queue(site, conn, photo_id, tombstone, targets, told_keys, change=change)
             await push_photos.forget(conn, photo_id)
             queued = bool(targets)
     await fanout.publish(site, owed)
@@ -266,6 +289,7 @@ async def push_fave(site: Site, args: dict[str, Any]) -> None:
         # The photo's row lock orders this with its push_photo tasks (both update
         # what was told of the photo).
         row = await photo_store.get(conn, photo_id, lock=True)
+        event_id = await push_entries.newest_change(conn, photo_id, kinds=(FAVED,))
         if not is_pushable(row, await _owner(conn, row)) or row is None:
             return
         faver = await users.get(conn, faver_id)
@@ -281,7 +305,8 @@ async def push_fave(site: Site, args: dict[str, Any]) -> None:
         told_keys = list(told["keys"]) if told is not None else []
         when = told["pushed_at"] if told is not None else utcnow()
         await push_photos.put(conn, photo_id, sorted({*told_keys, *keys}), when)
-        owed = await _queue(site, conn, photo_id, entry, targets, keys)
+        change = change_name(photo_id, event_id, f"fave:{faver_id}")
+        owed = await _queue(site, conn, photo_id, entry, targets, keys, change=change)
     await fanout.publish(site, owed)
     if targets:
         site.wake_delivery()

@@ -90,15 +90,24 @@ push_entries = sa.Table(
     sa.Column("id", BigId, primary_key=True, autoincrement=True),
     sa.Column("photo_id", sa.BigInteger, nullable=True),  # no FK: tombstones outlive photos
     sa.Column("body", sa.LargeBinary, nullable=False),  # one rendered Atom entry
-    # Redis queues only: the subscriptions still to be told, until Redis has the entry
-    # (written with the change, cleared once pushed; a sweep pushes what a crash left).
+    # Redis queues only: the subscriptions to be told (written with the change; a sweep
+    # pushes what a crash or an outage left unpushed, see ``pushed_at``).
     sa.Column("targets", sa.JSON(none_as_null=True), nullable=True),
     # What topic streams match a change's entry against (domain.push_match): the
     # photo's index keys and, when public, its location and accuracy. NULL for backfill.
     sa.Column("keys", sa.JSON(none_as_null=True), nullable=True),
     sa.Column("geo", sa.JSON(none_as_null=True), nullable=True),
     sa.Column("created_at", Stamp, nullable=False),
+    # The change it renders (``push.dispatch``: photo, newest event, kind), unique: a
+    # task run again after its commit finds the entry instead of rendering another.
+    # NULL for backfill (a fresh copy each time, for one subscription).
+    sa.Column("change", sa.String(120), nullable=True),
+    # Redis queues only: when the fan-out in ``targets`` reached Redis (NULL: still
+    # owed). ``targets`` stays, so the stale sweep can see what a newer entry covers.
+    sa.Column("pushed_at", Stamp, nullable=True),
     sa.Index("ix_push_entries_created", "created_at"),
+    sa.Index("uq_push_entries_change", "change", unique=True),
+    sa.Index("ix_push_entries_photo", "photo_id", "id"),
     sqlite_autoincrement=True,
 )
 

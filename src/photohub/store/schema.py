@@ -104,6 +104,7 @@ events = sa.Table(
     sa.Column("photo_id", sa.BigInteger, nullable=True),
     sa.Column("data", sa.JSON, nullable=False),
     sa.Column("created_at", Stamp, nullable=False),
+    sa.Index("ix_events_photo", "photo_id", "id"),  # a photo's newest change (push)
     sqlite_autoincrement=True,  # ids are never reused: clients resume from them
 )
 
@@ -199,6 +200,8 @@ apps = sa.Table(
     sa.Column("name", sa.String(100), nullable=False),
     sa.Column("description", sa.Text, nullable=False, server_default=""),
     sa.Column("created_at", Stamp, nullable=False),
+    # The OAuth callback URL the app registered (None: any http(s) callback, or oob).
+    sa.Column("callback_url", sa.String(2000), nullable=True),
     sqlite_autoincrement=True,
 )
 

@@ -24,11 +24,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from photohub.store.db import Database, utcnow
 from photohub.store.schema import tasks
 
-# A claim holds a task this long; the runner renews it every HEARTBEAT while the task
-# runs, so a long task is never taken twice, and a task whose worker was killed is
-# claimed again within a LEASE.
+# A claim holds a task this long (the default of PHOTOHUB_TASK_LEASE_SECONDS); the
+# runner renews it every third of a lease while the task runs, so a long task is never
+# taken twice, and a task whose worker was killed is claimed again within a LEASE.
 LEASE = timedelta(seconds=30)
-HEARTBEAT = timedelta(seconds=10)
 
 
 @dataclass(frozen=True)
@@ -77,8 +76,9 @@ async def enqueue(
     return bool(result.rowcount)
 
 
-async def claim(db: Database, limit: int = 1) -> list[Task]:
-    """Take up to ``limit`` due tasks (pending and due, or running with an expired lease)."""
+async def claim(db: Database, limit: int = 1, lease: timedelta = LEASE) -> list[Task]:
+    """Take up to ``limit`` due tasks (pending and due, or running with an expired lease),
+    each held for ``lease``."""
     now = utcnow()
     due = sa.or_(
         sa.and_(tasks.c.status == "pending", tasks.c.run_at <= now),
@@ -95,7 +95,7 @@ async def claim(db: Database, limit: int = 1) -> list[Task]:
         rows = await conn.execute(
             tasks.update()
             .where(tasks.c.id.in_(ids))
-            .values(status="running", locked_until=now + LEASE, attempts=tasks.c.attempts + 1)
+            .values(status="running", locked_until=now + lease, attempts=tasks.c.attempts + 1)
             .returning(
                 tasks.c.id, tasks.c.name, tasks.c.args, tasks.c.attempts, tasks.c.max_attempts
             )
@@ -103,13 +103,13 @@ async def claim(db: Database, limit: int = 1) -> list[Task]:
         return [Task(int(r.id), r.name, dict(r.args), r.attempts, r.max_attempts) for r in rows]
 
 
-async def renew(db: Database, task: Task) -> None:
-    """Extend a running task's claim by a LEASE from now."""
+async def renew(db: Database, task: Task, lease: timedelta = LEASE) -> None:
+    """Extend a running task's claim by ``lease`` from now."""
     async with db.write() as conn:
         await conn.execute(
             tasks.update()
             .where(tasks.c.id == task.id, tasks.c.status == "running")
-            .values(locked_until=utcnow() + LEASE)
+            .values(locked_until=utcnow() + lease)
         )
 
 

@@ -6,8 +6,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import timedelta
 from typing import Any, Generic, TypeVar
 
+from photohub.outage import Outage
 from photohub.store.db import Database
 from photohub.tasks import queue
 from photohub.wake import wait_woken
@@ -22,6 +24,15 @@ class PermanentError(Exception):
     """Raised by a handler when retrying cannot help (the task is marked failed)."""
 
 
+class RetryLater(Exception):
+    """Raised by a handler for an expected failure that may pass (a callback that did
+    not answer): the task is retried with backoff, and the failure logged in one line,
+    its message, without a traceback. Tracebacks are for bugs: any other exception."""
+
+
+_RETRY_OUTCOMES = {"pending": "retried later", "failed": "given up", "merged": "merged"}
+
+
 class Runner(Generic[C]):
     def __init__(
         self,
@@ -31,12 +42,16 @@ class Runner(Generic[C]):
         *,
         concurrency: int = 2,
         poll_interval: float = 0.5,
+        lease: timedelta = queue.LEASE,
     ) -> None:
+        """``lease``: how long a claim holds a task (renewed every third of it while it
+        runs); a task whose worker was killed is run again once it lapses."""
         self.db = db
         self.handlers = handlers
         self.context = context
         self.concurrency = max(1, concurrency)
         self.poll_interval = poll_interval
+        self.lease = lease
         self._wake = asyncio.Event()
         self._claimed: dict[int, queue.Task] = {}  # claimed here, outcome not recorded yet
 
@@ -59,6 +74,19 @@ class Runner(Generic[C]):
             await queue.fail(self.db, _last_try(task), f"{type(exc).__name__}: {exc}")
             self._claimed.pop(task.id, None)
             return "failed"
+        except RetryLater as exc:
+            status = await queue.fail(self.db, task, f"{type(exc).__name__}: {exc}")
+            self._claimed.pop(task.id, None)
+            log.log(
+                logging.WARNING if status == "failed" else logging.INFO,
+                "task %s failed (attempt %d of %d, %s): %s",
+                task.name,
+                task.attempts,
+                task.max_attempts,
+                _RETRY_OUTCOMES.get(status, status),
+                exc,
+            )
+            return status
         except Exception as exc:
             log.exception("task %s %s failed (attempt %d)", task.name, task.args, task.attempts)
             status = await queue.fail(self.db, task, f"{type(exc).__name__}: {exc}")
@@ -73,9 +101,9 @@ class Runner(Generic[C]):
     async def _keep_claim(self, task: queue.Task) -> None:
         """Renew the task's claim while it runs (a lost renewal only risks a rerun)."""
         while True:
-            await asyncio.sleep(queue.HEARTBEAT.total_seconds())
+            await asyncio.sleep(self.lease.total_seconds() / 3)
             try:
-                await queue.renew(self.db, task)
+                await queue.renew(self.db, task, self.lease)
             except Exception:
                 log.warning("could not renew the claim of task %s", task.id, exc_info=True)
 
@@ -84,7 +112,7 @@ class Runner(Generic[C]):
         how many ran. Used by tests and by the loop."""
         ran = 0
         while True:
-            batch = await queue.claim(self.db, self.concurrency)
+            batch = await queue.claim(self.db, self.concurrency, self.lease)
             if not batch:
                 return ran
             self._claimed.update((task.id, task) for task in batch)
@@ -101,13 +129,17 @@ class Runner(Generic[C]):
             log.warning("could not release %d task claims", len(claimed), exc_info=True)
 
     async def run_forever(self) -> None:
+        outage = Outage(log, "the task runner")
         while True:
             try:
                 await self.run_due()
             except asyncio.CancelledError:
                 raise
-            except Exception:  # the database restarting must not kill the runner
-                log.exception("task runner loop error")
+            except Exception as exc:  # the database restarting must not kill the runner
+                outage.failed(exc)  # logged once per outage, retried with a backoff
+                await asyncio.sleep(outage.delay(self.poll_interval))
+                continue
+            outage.recovered()
             self._wake.clear()
             await wait_woken(self._wake, self.poll_interval)
 
