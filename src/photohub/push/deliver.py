@@ -38,13 +38,14 @@ from sqlalchemy.engine import RowMapping
 
 from photohub.broker.queues import Outcome, QueuedRef
 from photohub.domain import atom
+from photohub.domain.push_recheck import Audience, PhotoNow, audience_of, recheck, shown
 from photohub.domain.signatures import delivery_outcome, full_jitter, signature_header
 from photohub.domain.topics import DISPLAY_NAMES, TopicName
 from photohub.push import fanout, firehose
 from photohub.push.http import CallbackClient, CallbackFailed
 from photohub.push.limits import allow_list
 from photohub.push.loop import Loop
-from photohub.store import push_entries, push_queue
+from photohub.store import push_current, push_entries, push_queue
 from photohub.store.db import utcnow
 
 if TYPE_CHECKING:
@@ -62,6 +63,20 @@ MAINTENANCE_SECONDS = 10.0
 ENTRY_RETENTION = timedelta(days=7)  # an entry undelivered this long is dropped
 GATHER_SECONDS = 0.005  # with most slots busy, wait this long for more to end
 CACHED_BODY_BYTES = 32 * 1024 * 1024
+
+
+def rechecked(
+    found: dict[int, bytes], photos: dict[int, PhotoNow | None], audience: Audience
+) -> dict[int, bytes]:
+    """The entries of ``found`` as a subscription of ``audience`` may get them today
+    (``domain.push_recheck``, against their photos' current state): a withdrawn one is
+    left out, so ``deliver`` consumes it unsent, like an entry swept meanwhile."""
+    kept: dict[int, bytes] = {}
+    for entry_id, stored in found.items():
+        data = shown(stored, recheck(stored, photos.get(entry_id), audience))
+        if data is not None:
+            kept[entry_id] = data
+    return kept
 
 
 def backoff(attempts: int) -> float:
@@ -192,22 +207,39 @@ class Deliverer:
         fails, the claims lapse and those queues are sent again (at least once)."""
         ended, self._ended = self._ended, []
         if ended:
-            await self.site.queues.finish(ended, backoff)
+            try:
+                await self.site.queues.finish(ended, backoff)
+            except BaseException:
+                # Kept for the next flush (Redis or the database away): recorded late,
+                # the delivered entries still leave their queues, not sent again.
+                self._ended[:0] = ended
+                raise
             self._claimed.difference_update(o.subscription_id for o in ended)
 
+    def maintain_soon(self, seconds: float) -> None:
+        """Run the maintenance within ``seconds`` (a fan-out was left in the journal)."""
+        self._next_maintenance = min(self._next_maintenance, time.monotonic() + seconds)
+
     async def _maintain(self) -> None:
-        """Now and then: push journalled entries a crash left, sweep old entries."""
+        """Now and then: push journalled entries a crash or an outage left (never to a
+        subscriber a newer entry of the photo is owed to, ``fanout.republish_stale``;
+        never twice into a queue, ``DeliveryQueues.add``), sweep old entries. Until it
+        succeeds it is tried again at every step."""
         now = time.monotonic()
         if now < self._next_maintenance:
             return
         self._next_maintenance = now + MAINTENANCE_SECONDS
-        await fanout.republish_stale(self.site)
-        async with self.site.db.write() as conn:
-            await push_entries.sweep_entries(
-                conn,
-                utcnow() - ENTRY_RETENTION,
-                held=self.site.queues.in_transaction,
-            )
+        try:
+            await fanout.republish_stale(self.site)
+            async with self.site.db.write() as conn:
+                await push_entries.sweep_entries(
+                    conn,
+                    utcnow() - ENTRY_RETENTION,
+                    held=self.site.queues.in_transaction,
+                )
+        except BaseException:
+            self._next_maintenance = 0.0
+            raise
 
     async def _take(self, limit: int) -> list[tuple[RowMapping, list[QueuedRef], dict[int, bytes]]]:
         """Claim due queues, with what their POSTs need: the subscription's row, the
@@ -226,7 +258,18 @@ class Deliverer:
             self._claimed.discard(missing)
         heads = await queues.peek([int(row["id"]) for row in active], ENTRIES_PER_POST)
         found = await self.bodies.get(sorted({r.entry_id for refs in heads.values() for r in refs}))
-        return [(row, heads[int(row["id"])], found) for row in active]
+        # Bodies are as stored; what each subscriber may still get is decided now, in
+        # one query for the step and once per audience (at most three kinds).
+        async with self.site.db.read() as conn:
+            photos = await push_current.photos_now(conn, list(found))
+        allowed: dict[Audience, dict[int, bytes]] = {}
+        taken = []
+        for row in active:
+            audience = audience_of(row["topic_name"])
+            if audience not in allowed:
+                allowed[audience] = rechecked(found, photos, audience)
+            taken.append((row, heads[int(row["id"])], allowed[audience]))
+        return taken
 
     async def run_until_idle(self) -> int:
         """Deliver until no queue is due (tests, backfill, the CLI); returns how many
@@ -282,7 +325,8 @@ class Deliverer:
         """One POST of the queue's first entries; how it ended (None: the subscription
         ended, its queue is gone)."""
         subscription_id = int(subscription["id"])
-        # An entry swept after its retention time is skipped, not waited for.
+        # An entry swept after its retention time, or withdrawn from this subscriber
+        # since it was stored (``rechecked``), is skipped, not waited for.
         kept = [ref for ref in refs if ref.entry_id in found]
         if not kept:
             return Outcome(subscription_id, refs)
