@@ -7,6 +7,11 @@ list's ``total`` must count exactly those.
 
 A path plugs in with a ``Lister``: given the world and one caller's API client, it asks
 its method and returns the photo ids it got (``listed_ids`` reads a standard answer).
+
+File URLs add a dimension: a URL a caller learned *before* a change is fetched *after*
+it (``learn_urls``, ``assert_old_urls``). After a change that takes a photo away from
+anyone its old URLs answer 404 for everyone; after one that only widens, they still
+work; and the URLs learned afresh work for exactly the callers allowed.
 """
 
 from __future__ import annotations
@@ -19,8 +24,10 @@ from typing import Any
 import httpx
 from sqlalchemy.engine import RowMapping
 
+from photohub.domain.photos import media_url
 from photohub.domain.privacy import OWNER, STRANGER, VISIBILITIES, Relation, may_see
 from photohub.site import Site
+from photohub.store import photos as photo_store
 from tests import factories
 from tests.api.client import Api, api_for
 
@@ -115,3 +122,78 @@ async def assert_matrix(world: World, list_ids: Lister, *, rule: Rule = may_see)
         if got - everything:
             wrong.append(f"{viewer}: unexpected photos {sorted(got - everything)}")
     assert not wrong, "privacy matrix mismatches:\n" + "\n".join(wrong)
+
+
+# A caller's file URLs: photo id -> the URL of its smallest rendition.
+Urls = dict[int, str]
+
+
+async def write_files(world: World, photo_ids: list[int] | None = None) -> None:
+    """Rendition files for the world's photos (factory rows have none), under their
+    current secrets: the bytes name the photo, so a wrong file shows."""
+    async with world.site.db.read() as conn:
+        for photo_id in photo_ids or list(world.photos.values()):
+            row = await photo_store.get(conn, photo_id)
+            assert row is not None
+            for rendition in row["renditions"]:
+                path = world.site.media.rendition_path(photo_id, row["secret"], rendition["size"])
+                path.write_bytes(file_bytes(photo_id))
+
+
+def file_bytes(photo_id: int) -> bytes:
+    return b"RIFF\x00\x00\x00\x00WEBP" + str(photo_id).encode()
+
+
+async def learn_urls(world: World, viewer: str, photo_ids: list[int]) -> Urls:
+    """The file URLs ``viewer`` learns from the API, built from ``getInfo``'s secret as
+    Flickr clients build them; photos they may not see give none."""
+    api = await world.api(viewer)
+    learned: Urls = {}
+    for photo_id in photo_ids:
+        body = await api.call("flickr.photos.getInfo", photo_id=photo_id)
+        if body["stat"] == "ok":
+            learned[photo_id] = media_url(photo_id, body["photo"]["secret"], 256)
+    return learned
+
+
+async def learn_all(world: World, photo_ids: list[int]) -> dict[str, Urls]:
+    return {viewer: await learn_urls(world, viewer, photo_ids) for viewer in VIEWERS}
+
+
+async def fetch_status(world: World, url: str) -> int:
+    """What anyone holding the URL gets: no cookie, no key, just the URL."""
+    response = await world.http.get(url)
+    if response.status_code == 200:
+        photo_id = int(url.rsplit("/", 1)[1].split("_", 1)[0])
+        assert response.content == file_bytes(photo_id), url
+    return response.status_code
+
+
+async def assert_old_urls(world: World, learned: dict[str, Urls], gone: set[int]) -> None:
+    """Every URL learned before a change: 404 if its photo is in ``gone`` (its audience
+    shrank), else still 200; all mismatches reported."""
+    wrong: list[str] = []
+    for viewer, urls in learned.items():
+        for photo_id, url in urls.items():
+            want = 404 if photo_id in gone else 200
+            got = await fetch_status(world, url)
+            if got != want:
+                wrong.append(f"{viewer} / photo {photo_id}: old URL answered {got}, not {want}")
+    assert not wrong, "old file URLs:\n" + "\n".join(wrong)
+
+
+async def assert_new_urls(
+    world: World, visibility_of: dict[int, str], relation_of: dict[str, Relation]
+) -> None:
+    """URLs learned now: each caller learns exactly the photos their current standing
+    lets them see (``may_see``), and each such URL works."""
+    wrong: list[str] = []
+    for viewer in VIEWERS:
+        urls = await learn_urls(world, viewer, list(visibility_of))
+        want = {p for p, vis in visibility_of.items() if may_see(vis, relation_of[viewer])}
+        if set(urls) != want:
+            wrong.append(f"{viewer}: learned {sorted(urls)}, want {sorted(want)}")
+        for photo_id, url in urls.items():
+            if (got := await fetch_status(world, url)) != 200:
+                wrong.append(f"{viewer} / photo {photo_id}: new URL answered {got}")
+    assert not wrong, "new file URLs:\n" + "\n".join(wrong)

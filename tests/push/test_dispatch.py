@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from photohub.actions import favorites, photo_people
+from photohub.actions import geo as geo_actions
 from photohub.actions import photos as photo_actions
 from photohub.domain.privacy import Viewer
 from photohub.domain.signatures import verify_signature
@@ -235,6 +236,25 @@ async def test_geo_topics_need_a_public_location(site: Site, receiver: Receiver)
     assert sorted(p.path for p in receiver.posts[1:]) == ["/circle", "/city"]
     [entry] = entries(receiver.posts_to("/circle")[0])
     assert entry.where["coordinates"] == pytest.approx((2.3522, 48.8566))
+
+
+async def test_hiding_a_location_sends_the_entry_again_without_it(
+    site: Site, receiver: Receiver
+) -> None:
+    """A subscriber that got the photo with its location gets it again without: the
+    change is announced, not only applied (issue 11: nothing recalled it before)."""
+    ann = await account(site, "ann")
+    paris = {"latitude": 48.8566, "longitude": 2.3522, "accuracy": 16}
+    await subscribe(site, receiver, "/tags", tags_topic("paris"))
+    photo_id = await new_photo(site, ann, tags="paris", geo_perm=1, **paris)
+    await changed(site, photo_id)
+    await pump(site)
+    assert b"georss:point" in receiver.posts_to("/tags")[0].body
+    await geo_actions.set_geo_perm(site, Viewer(user_id=int(ann["id"])), photo_id, 6)
+    await pump(site)
+    [_, again] = receiver.posts_to("/tags")
+    assert [e.id for e in entries(again)] == [f"tag:photos.test,2026:photo/{photo_id}"]
+    assert b"georss:point" not in again.body and b"48.85" not in again.body
 
 
 async def test_a_geo_topic_wants_its_accuracy(site: Site, receiver: Receiver) -> None:

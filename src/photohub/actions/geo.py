@@ -1,11 +1,14 @@
 """Geotags: set, remove, and who may see them. Setting a location names its places
 (the offline gazetteer, in a thread: its first use loads it) and takes the most private
-of the owner's default and the photo's current geo permission (DESIGN §6)."""
+of the owner's default and the photo's current geo permission (DESIGN §6). A narrower
+permission asks ``actions.file_urls`` whether the photo's file URLs must change (not
+while served files carry no location)."""
 
 from __future__ import annotations
 
 import asyncio
 
+from photohub.actions import file_urls
 from photohub.actions.photos import announce_change, load_for
 from photohub.domain.privacy import Viewer, strictest_geo_perm
 from photohub.places import gazetteer
@@ -19,23 +22,26 @@ async def set_location(
     site: Site, viewer: Viewer, photo_id: int, lat: float, lon: float, accuracy: int
 ) -> None:
     places = await asyncio.to_thread(gazetteer.reverse, lat, lon)
-    async with site.db.write() as conn:
-        row = await load_for(conn, photo_id, viewer)
-        owner = None if row["user_id"] is None else await users.get(conn, int(row["user_id"]))
-        default = int(owner["default_geo_perm"]) if owner is not None else int(row["geo_perm"])
-        await photo_store.update(
-            conn,
-            photo_id,
-            latitude=lat,
-            longitude=lon,
-            accuracy=accuracy,
-            geo_perm=strictest_geo_perm(default, int(row["geo_perm"])),
-            **photo_store.place_values(places),
-            updated_at=utcnow(),
-        )
-        updated = await photo_store.get(conn, photo_id)
-        assert updated is not None
-        written = await announce_change(conn, updated, "photo.updated")
+    with file_urls.rotating(site.media) as rotation:
+        async with site.db.write() as conn:
+            row = await load_for(conn, photo_id, viewer)
+            owner = None if row["user_id"] is None else await users.get(conn, int(row["user_id"]))
+            default = int(owner["default_geo_perm"]) if owner is not None else int(row["geo_perm"])
+            geo_perm = strictest_geo_perm(default, int(row["geo_perm"]))
+            await file_urls.geo_perm_changed(conn, rotation, row, geo_perm)
+            await photo_store.update(
+                conn,
+                photo_id,
+                latitude=lat,
+                longitude=lon,
+                accuracy=accuracy,
+                geo_perm=geo_perm,
+                **photo_store.place_values(places),
+                updated_at=utcnow(),
+            )
+            updated = await photo_store.get(conn, photo_id)
+            assert updated is not None
+            written = await announce_change(conn, updated, "photo.updated")
     await site.announce(written)
 
 
@@ -60,6 +66,13 @@ async def remove_location(site: Site, viewer: Viewer, photo_id: int) -> None:
 
 
 async def set_geo_perm(site: Site, viewer: Viewer, photo_id: int, geo_perm: int) -> None:
-    async with site.db.write() as conn:
-        await load_for(conn, photo_id, viewer)
-        await photo_store.update(conn, photo_id, geo_perm=geo_perm, updated_at=utcnow())
+    with file_urls.rotating(site.media) as rotation:
+        async with site.db.write() as conn:
+            row = await load_for(conn, photo_id, viewer)
+            await file_urls.geo_perm_changed(conn, rotation, row, geo_perm)
+            await photo_store.update(conn, photo_id, geo_perm=geo_perm, updated_at=utcnow())
+            updated = await photo_store.get(conn, photo_id)
+            assert updated is not None
+            # Subscribers holding the photo with its location get an entry without it.
+            written = await announce_change(conn, updated, "photo.updated")
+    await site.announce(written)

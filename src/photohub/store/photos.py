@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from photohub.domain.privacy import PUBLIC
+from photohub.domain.privacy import PUBLIC, WALL_SAFETY_LEVELS
 from photohub.places.gazetteer import Places
 from photohub.store.schema import guests, photos, users
 
@@ -43,12 +43,13 @@ async def delete(conn: AsyncConnection, photo_id: int) -> None:
 
 
 async def on_wall(conn: AsyncConnection, limit: int = 200) -> list[RowMapping]:
-    """Photos the wall shows, newest first."""
+    """Photos the wall shows, newest first (``domain.privacy.on_wall`` as SQL)."""
     query = (
         _with_author.where(
             photos.c.state == "ready",
             photos.c.approved.is_(True),
             photos.c.visibility == PUBLIC,
+            photos.c.safety_level.in_(WALL_SAFETY_LEVELS),
         )
         .order_by(photos.c.id.desc())
         .limit(limit)
@@ -79,6 +80,32 @@ async def existing_ids(conn: AsyncConnection, candidates: Iterable[int]) -> set[
         chunk = wanted[start : start + 500]
         rows = await conn.execute(sa.select(photos.c.id).where(photos.c.id.in_(chunk)))
         found.update(int(r) for r in rows.scalars())
+    return found
+
+
+async def of_owner(
+    conn: AsyncConnection, user_id: int, visibilities: Iterable[str], *, lock: bool = False
+) -> list[RowMapping]:
+    """An account's photos with one of ``visibilities`` (locked for update on PostgreSQL,
+    for a change to all of them)."""
+    query = _with_author.where(
+        photos.c.user_id == user_id, photos.c.visibility.in_(sorted(visibilities))
+    ).order_by(photos.c.id)
+    if lock and conn.dialect.name == "postgresql":
+        query = query.with_for_update(of=photos)
+    return list((await conn.execute(query)).mappings())
+
+
+async def secrets_of(conn: AsyncConnection, candidates: Iterable[int]) -> dict[int, RowMapping]:
+    """id -> (secret, state) of those of ``candidates`` that are stored photos."""
+    wanted = list(candidates)
+    found: dict[int, RowMapping] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        query = sa.select(photos.c.id, photos.c.secret, photos.c.state).where(
+            photos.c.id.in_(chunk)
+        )
+        found.update({int(r["id"]): r for r in (await conn.execute(query)).mappings()})
     return found
 
 

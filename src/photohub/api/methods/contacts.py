@@ -115,7 +115,8 @@ async def get_public_list(call: Call) -> Result:
     description="A photohub addition (Flickr has no public method for it). The marks "
     "decide which of your photos the contact may see: friends see photos shared with "
     "friends, family those shared with family, every contact those shared with "
-    "contacts. Calling it again for a contact replaces the marks.",
+    "contacts. Calling it again for a contact replaces the marks; photos that narrower "
+    "marks take away from the contact get new file URLs.",
 )
 async def add(call: Call) -> Result:
     call.require_user("write")
@@ -144,7 +145,8 @@ async def add(call: Call) -> Result:
     errors=(USER_NOT_FOUND, NOT_A_CONTACT),
     perms="write",
     description="A photohub addition. The former contact at once stops seeing the photos "
-    "you share with contacts, friends or family.",
+    "you share with contacts, friends or family; those photos get new file URLs, so the "
+    "ones they already hold answer 404.",
 )
 async def remove(call: Call) -> Result:
     call.require_user("write")

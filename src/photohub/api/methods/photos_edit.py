@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from photohub.actions import photos as photo_actions
 from photohub.actions import tags as tag_actions
-from photohub.api.args import Arg, Flag, Integer, Text
+from photohub.api.args import Arg, Flag, Integer, Text, row_id
 from photohub.api.call import Call
 from photohub.api.common import PHOTO_ID, PHOTO_NOT_FOUND, as_owner
 from photohub.api.errors import ApiError
@@ -61,7 +61,8 @@ async def set_meta(call: Call) -> Result:
 
 @registry.method(
     "flickr.photos.setPerms",
-    "Set who may see a photo. A photo that stops being public gets new file URLs.",
+    "Set who may see a photo. A change that takes it away from anyone gives it new file "
+    "URLs (the old ones answer 404).",
     args=(
         PHOTO_ID,
         Arg("is_public", Flag(), required=True, doc="1 for a public photo."),
@@ -160,9 +161,9 @@ async def add_tags(call: Call) -> Result:
 )
 async def remove_tag(call: Call) -> Result:
     photo_part, _, tag_part = call.args["tag_id"].strip().partition("-")
-    if not (photo_part.isdigit() and tag_part.isdigit()) or len(call.args["tag_id"]) > 40:
+    photo_id, tag_id = row_id(photo_part), row_id(tag_part)
+    if photo_id is None or tag_id is None:  # also out of the database's range
         raise ApiError(2, "Tag not found")
-    photo_id, tag_id = int(photo_part), int(tag_part)
     call.require_user("write")
     try:
         await tag_actions.remove_tag(call.site, call.viewer, photo_id, tag_id)
