@@ -69,3 +69,19 @@ def zip_bytes() -> bytes:
     with zipfile.ZipFile(out, "w") as archive:
         archive.writestr("notes.txt", "not a photo " * 100)
     return out.getvalue()
+
+
+def flat_png(width: int, height: int, mode: str = "RGB", color: object = None) -> bytes:
+    """A PNG of one colour: a few KB on the wire whatever its size in pixels (the shape of
+    a "small file, large memory" upload). ``mode``: 1, L, I;16, RGB, RGBA, P, ..."""
+    image = Image.new(mode, (width, height), color)  # type: ignore[arg-type]
+    out = io.BytesIO()
+    image.save(out, "PNG", optimize=False, compress_level=9)
+    return out.getvalue()
+
+
+def junk_webp(chunk: bytes = b"VP8 ") -> bytes:
+    """A RIFF/WEBP file whose image chunk is junk (all 0xff: the largest sizes a reader
+    that skips the checks could make of it)."""
+    payload = chunk + struct.pack("<I", 64) + b"\xff" * 64
+    return b"RIFF" + struct.pack("<I", 4 + len(payload)) + b"WEBP" + payload

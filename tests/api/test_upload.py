@@ -495,3 +495,66 @@ async def test_too_large_is_refused_while_streaming(
     assert sent < len(body) // 16_384, "the whole body was read"
     assert await photo_count(site) == 0
     await nothing_half_stored(site)
+
+
+@pytest.mark.parametrize("where", ["form", "query"])
+async def test_too_large_answers_in_the_format_asked(
+    small: tuple[Site, httpx.AsyncClient], where: str
+) -> None:
+    """``format=json`` holds for a refused body too, whether it came as a form field
+    (before the file, as Flickr clients send it) or in the query; with or without a
+    Content-Length."""
+    site, http = small
+    uploader = Uploader(await api_for(site, http, await account(site), "write"))
+    big = images.jpeg(1200, 900) + b"\0" * 400_000
+    url = UPLOAD + ("?format=json&nojsoncallback=1" if where == "query" else "")
+    fields = {"format": "json", "nojsoncallback": "1"} if where == "form" else {}
+    if where == "form":
+        response = await uploader.post(url, big, format="json", nojsoncallback="1")
+    else:
+        response = await uploader.post(url, big)
+    assert response.headers["content-type"].startswith("application/json"), response.text
+    body = response.json()
+    assert (body["stat"], body["code"]) == ("fail", 8) and "50 KB" in body["message"]
+
+    boundary = "photohub-test-boundary"
+    head = "".join(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+        for name, value in fields.items()
+    )
+    head += (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="photo"; filename="p.jpg"\r\n'
+        "Content-Type: image/jpeg\r\n\r\n"
+    )
+    chunked = head.encode() + big + f"\r\n--{boundary}--\r\n".encode()
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for start in range(0, len(chunked), 16_384):
+            yield chunked[start : start + 16_384]
+
+    response = await http.post(
+        url, content=chunks(), headers={"Content-Type": f"multipart/form-data; boundary={boundary}"}
+    )
+    assert response.json()["code"] == 8
+    assert await photo_count(site) == 0
+
+
+async def test_an_image_over_the_decode_budget_is_error_8(settings: Settings, backend: str) -> None:
+    """A small file that would decode large: Flickr's "too large" code, the reason in the
+    message, nothing stored (sync and async uploads alike)."""
+    from photohub.app import create_app
+
+    site = Site(dataclasses.replace(settings, decode_memory=32 * 1024 * 1024))
+    await site.start(run_tasks=False)
+    transport = httpx.ASGITransport(app=create_app(site=site, manage_site=False))
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            uploader = Uploader(await api_for(site, http, await account(site), "write"))
+            content = images.flat_png(6000, 4000, "RGB", (1, 2, 3))
+            for is_async in (False, True):
+                code, message = fail_code(await uploader.post(UPLOAD, content, is_async=is_async))
+                assert code == 8 and "too large to process" in message
+            assert await photo_count(site) == 0
+            await nothing_half_stored(site)
+    finally:
+        await bounded(site.close(), 30, "the site to close")

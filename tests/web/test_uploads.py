@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import io
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -10,8 +12,11 @@ import httpx
 import pytest
 from PIL import Image
 
+from photohub.actions.uploads import decode_gate
+from photohub.config import Settings
 from photohub.site import Site
 from tests import images
+from tests.waiting import bounded, eventually
 from tests.web.helpers import event_kinds, ok, upload, visit
 
 pytestmark = pytest.mark.anyio
@@ -197,3 +202,74 @@ async def test_missing_csrf_token_is_refused(client: httpx.AsyncClient, site: Si
         headers={"x-csrf-token": "nope", "origin": "https://evil.example"},
     )
     assert response.status_code == 403
+
+
+@pytest.fixture
+async def tight(settings: Settings) -> AsyncIterator[tuple[Site, httpx.AsyncClient]]:
+    """A site whose image decodes may take 32 MB together, one at a time."""
+    from photohub.app import create_app
+
+    tight = dataclasses.replace(settings, decode_memory=32 * 1024 * 1024, decode_concurrency=1)
+    site = Site(tight)
+    await site.start(run_tasks=False)
+    transport = httpx.ASGITransport(app=create_app(site=site, manage_site=False))
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            yield site, http
+    finally:
+        await bounded(site.close(), 30, "the site to close")
+
+
+@pytest.mark.parametrize(
+    ("mode", "color"), [("RGB", (10, 200, 30)), ("1", 1), ("I;16", 3000), ("P", 3)]
+)
+async def test_small_files_that_decode_large_are_refused_and_nothing_kept(
+    tight: tuple[Site, httpx.AsyncClient], mode: str, color: object
+) -> None:
+    """A few KB on the wire, tens of MB decoded: refused before decoding, with a sentence
+    for the guest, and nothing stored."""
+    site, http = tight
+    content = images.flat_png(6000, 4000, mode, color)
+    assert len(content) < 100_000
+    csrf = await visit(http)
+    response = await upload(http, csrf, content, filename="small.png")
+    assert response.status_code == 400, response.text
+    body = response.json()
+    assert body["code"] == "too_much_memory"
+    assert "too large to process" in body["message"] and "32 MB" in body["message"]
+    assert _files(site) == []
+    assert await event_kinds(site) == []
+    assert decode_gate(site).peak_running == 0  # not a pixel decoded
+
+
+async def test_a_big_but_fine_image_is_accepted_with_right_renditions(
+    client: httpx.AsyncClient, site: Site
+) -> None:
+    csrf = await visit(client)
+    content = images.flat_png(6000, 4000, "1", 1)
+    photo = ok(await upload(client, csrf, content, filename="page.png"), 201)["photo"]
+    assert (photo["width"], photo["height"]) == (6000, 4000)
+    await site.runner.run_due()
+    [shown] = ok(await client.get("/api/wall"))["photos"]
+    sizes = {s["size"]: s for s in shown["sizes"]}
+    assert (sizes[1024]["width"], sizes[1024]["height"]) == (1024, 683)
+    media = await client.get(sizes[1024]["url"])
+    with Image.open(io.BytesIO(media.content)) as image:
+        assert image.size == (1024, 683)
+        assert image.convert("RGB").getpixel((512, 341)) == (255, 255, 255)
+
+
+async def test_uploads_wait_for_a_decode_slot(tight: tuple[Site, httpx.AsyncClient]) -> None:
+    """Observed on the gate, not timed: with the site's one decode slot held, an upload
+    waits for it (received, nothing stored) and lands once it is free."""
+    site, http = tight
+    gate = decode_gate(site)
+    csrf = await visit(http)
+    with gate.reserve(1):
+        sending = asyncio.ensure_future(upload(http, csrf, images.jpeg()))
+        await eventually(lambda: gate.waiting == 1, 10, "the upload to wait for the gate")
+        assert not sending.done()
+        assert await event_kinds(site) == []  # received, not yet checked nor stored
+    response = await bounded(sending, 30, "the upload to land")
+    ok(response, 201)
+    assert gate.peak_running == 1 and gate.running == 0

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from photohub.actions import file_urls
 from photohub.domain import photos as rules
 from photohub.domain.errors import Forbidden, NotFound, PhotohubError
-from photohub.domain.privacy import PUBLIC, Viewer, may_manage, on_wall, owner_audience
-from photohub.media.storage import new_secret
+from photohub.domain.privacy import Viewer, may_manage, on_wall, owner_audience
 from photohub.site import Site
 from photohub.store import events, guests
 from photohub.store import photos as photo_store
@@ -29,7 +28,7 @@ def _views(row: RowMapping) -> tuple[dict[str, Any], dict[str, Any]]:
 async def announce_change(conn: AsyncConnection, row: RowMapping, kind: str) -> list[Event]:
     public, owner = _views(row)
     written: list[Event] = []
-    if on_wall(row["state"], bool(row["approved"]), row["visibility"]):
+    if on_wall(row["state"], bool(row["approved"]), row["visibility"], row["safety_level"]):
         written.append(await events.append(conn, kind, public, photo_id=row["id"]))
     if row["guest_id"]:
         written.append(
@@ -90,36 +89,33 @@ async def delete(site: Site, viewer: Viewer, photo_id: int) -> None:
     await site.announce(written)
 
 
-async def set_perms(site: Site, viewer: Viewer, photo_id: int, visibility: str) -> None:
-    """Change who may see a photo. A photo leaving the public gets a new secret, and its
-    files new names, so URLs already handed out stop working; the wall drops it."""
-    renamed: list[tuple[Path, Path]] = []
-    try:
+async def set_perms(site: Site, viewer: Viewer, photo_id: int, visibility: str) -> str:
+    """Change who may see a photo; returns its secret. A change that takes the photo away
+    from anyone gives it a new secret, and its files new names, so URLs already handed out
+    stop working (``actions.file_urls``); the wall drops a photo leaving the public."""
+    with file_urls.rotating(site.media) as rotation:
         async with site.db.write() as conn:
             row = await load_for(conn, photo_id, viewer)
             if row["visibility"] == visibility:
-                return
-            changes: dict[str, Any] = {"visibility": visibility, "updated_at": utcnow()}
-            if row["visibility"] == PUBLIC:
-                changes["secret"] = new_secret()
-            await photo_store.update(conn, photo_id, **changes)
+                return str(row["secret"])
+            await file_urls.visibility_changed(conn, rotation, row, visibility)
+            await photo_store.update(conn, photo_id, visibility=visibility, updated_at=utcnow())
             updated = await photo_store.get(conn, photo_id)
             assert updated is not None
             written = await _wall_moves(conn, row, updated)
             written += await announce_change(conn, updated, "photo.updated")
-            if "secret" in changes:
-                # Last step before commit: if it fails, the row is rolled back.
-                renamed = _rename_files(site, row, changes["secret"])
-    except BaseException:
-        _undo_renames(renamed)
-        raise
     await site.announce(written)
+    return str(updated["secret"])
 
 
 async def _wall_moves(conn: AsyncConnection, before: RowMapping, after: RowMapping) -> list[Event]:
     """The wall's view of a visibility change: a photo appears or disappears."""
-    was = on_wall(before["state"], bool(before["approved"]), before["visibility"])
-    now = on_wall(after["state"], bool(after["approved"]), after["visibility"])
+    was = on_wall(
+        before["state"], bool(before["approved"]), before["visibility"], before["safety_level"]
+    )
+    now = on_wall(
+        after["state"], bool(after["approved"]), after["visibility"], after["safety_level"]
+    )
     photo_id = int(after["id"])
     if was and not now:
         return [await events.append(conn, "photo.deleted", {"id": photo_id}, photo_id=photo_id)]
@@ -127,27 +123,6 @@ async def _wall_moves(conn: AsyncConnection, before: RowMapping, after: RowMappi
         public, _ = _views(after)
         return [await events.append(conn, "photo.published", public, photo_id=photo_id)]
     return []
-
-
-def _rename_files(site: Site, row: RowMapping, secret: str) -> list[tuple[Path, Path]]:
-    sizes = [r["size"] for r in row["renditions"] or []]
-    old = site.media.photo_files(int(row["id"]), row["secret"], row["ext"], sizes)
-    new = site.media.photo_files(int(row["id"]), secret, row["ext"], sizes)
-    done: list[tuple[Path, Path]] = []
-    try:
-        for source, target in zip(old, new, strict=True):
-            if source.exists():
-                source.replace(target)
-                done.append((source, target))
-    except OSError:
-        _undo_renames(done)
-        raise
-    return done
-
-
-def _undo_renames(done: list[tuple[Path, Path]]) -> None:
-    for source, target in reversed(done):
-        target.replace(source)
 
 
 async def set_safety(
@@ -158,10 +133,16 @@ async def set_safety(
         changes["safety_level"] = safety_level
     if hidden is not None:
         changes["hidden"] = hidden
+    if not changes:
+        return
     async with site.db.write() as conn:
-        await load_for(conn, photo_id, viewer)
-        if changes:
-            await photo_store.update(conn, photo_id, updated_at=utcnow(), **changes)
+        row = await load_for(conn, photo_id, viewer)
+        await photo_store.update(conn, photo_id, updated_at=utcnow(), **changes)
+        updated = await photo_store.get(conn, photo_id)
+        assert updated is not None
+        # The wall shows safe photos only: a raised level takes it off every wall now.
+        written = await _wall_moves(conn, row, updated)
+    await site.announce(written)
 
 
 async def approve(site: Site, photo_id: int) -> None:
@@ -176,7 +157,7 @@ async def approve(site: Site, photo_id: int) -> None:
         row = await photo_store.get(conn, photo_id)
         assert row is not None
         written = []
-        if on_wall(row["state"], True, row["visibility"]):
+        if on_wall(row["state"], True, row["visibility"], row["safety_level"]):
             public, _ = _views(row)
             written.append(await events.append(conn, "photo.published", public, photo_id=photo_id))
         written += await announce_change(conn, row, "photo.updated")

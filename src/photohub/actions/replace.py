@@ -151,7 +151,9 @@ async def _events(conn: AsyncConnection, before: RowMapping, after: RowMapping) 
     new one when its renditions exist. The guest who uploaded it sees the change."""
     photo_id = int(after["id"])
     written: list[Event] = []
-    if on_wall(before["state"], bool(before["approved"]), before["visibility"]):
+    if on_wall(
+        before["state"], bool(before["approved"]), before["visibility"], before["safety_level"]
+    ):
         data = {"id": photo_id}
         written.append(await events.append(conn, "photo.deleted", data, photo_id=photo_id))
     if after["guest_id"]:

@@ -24,6 +24,8 @@ from photohub.domain.privacy import (
     owner_audience,
 )
 from photohub.domain.tags import Tag
+from photohub.media import renditions
+from photohub.media.decoding import DecodeGate, Header, shared_gate
 from photohub.media.inspect import ImageInfo, MediaError, inspect_image
 from photohub.media.storage import new_secret
 from photohub.site import Site, host_state_from
@@ -40,11 +42,28 @@ CONTENT_PHOTO = 1
 CONTENT_TYPES = (1, 2, 3)
 
 
+def decode_gate(site: Site) -> DecodeGate:
+    """The gate every decode of this site's process passes (see media.decoding)."""
+    return shared_gate(site.settings.decode_memory, site.settings.decode_concurrency)
+
+
 async def inspect(site: Site, path: Path) -> ImageInfo:
-    """Decide the file's type by content and check it; raises a guest-readable error."""
+    """Decide the file's type by content and check it; raises a guest-readable error.
+
+    Besides its own decode, the price of the renditions' decode is checked here, so a
+    file the ``process_image`` task could never decode is refused before it is stored."""
+    largest = max(site.settings.rendition_sizes, default=0)
+
+    def render_price(header: Header) -> int:
+        return renditions.price(header, largest) if largest else 0
+
     try:
         return await asyncio.to_thread(
-            inspect_image, path, max_pixels=site.settings.max_image_pixels
+            inspect_image,
+            path,
+            max_pixels=site.settings.max_image_pixels,
+            gate=decode_gate(site),
+            render_price=render_price,
         )
     except MediaError as exc:
         status = 415 if exc.reason in ("not_image", "unsupported") else 400

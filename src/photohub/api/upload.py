@@ -8,9 +8,10 @@ in the REST API response style": ``<rsp stat="ok"><photoid>1234</photoid></rsp>`
 and a failure is ``<rsp stat="fail"><err code=".." msg=".."/></rsp>``, HTTP 200 both.
 ``format=json`` answers in the REST endpoint's JSON instead (photohub's addition).
 
-The body is read once, streamed under ``PHOTOHUB_MAX_UPLOAD_BYTES`` (a body over it is
-refused while it arrives: error 8); its text fields then go to the signature check, and
-the file through the same pipeline as the party upload page (``actions.uploads``).
+The body is read once, under the size limit (``api.upload_body``, which also finds the
+format to answer a refused body in); its text fields then go to the signature check, and
+the file through the same pipeline as the party upload page (``actions.uploads``). Errors
+are Flickr's upload codes (``api.upload_errors``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from starlette.background import BackgroundTask
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Message
 
 from photohub.actions import replace as replace_actions
 from photohub.actions import tickets as ticket_actions
@@ -43,37 +45,19 @@ from photohub.api.errors import (
     ApiError,
 )
 from photohub.api.registry import perm_level
-from photohub.domain.errors import Forbidden, NotFound, PhotohubError
+from photohub.api.upload_body import FORMAT_PEEK, answer_format, format_of_refused, read_body
+from photohub.api.upload_errors import pipeline_error
+from photohub.domain.errors import PhotohubError
 from photohub.domain.photos import DESCRIPTION_MAX, TITLE_MAX
 from photohub.domain.privacy import PUBLIC, Viewer, visibility_from_flags
 from photohub.domain.tags import Tag, TagError, make_tags
 from photohub.media.inspect import ImageInfo
 from photohub.site import Site
 from photohub.store import apps
-from photohub.web.receive import read_form, save_file
+from photohub.web.receive import save_file
 from photohub.web.render import site_of
 
 log = logging.getLogger("photohub.api")
-
-# Flickr's upload error codes (upload.api.html; replace.api.html has no "photo not
-# found", so photohub answers 1 as the REST methods do, having no "pro" accounts).
-PHOTO_NOT_FOUND = 1
-NO_PHOTO = 2
-UPLOAD_FAILED = 3
-EMPTY_FILE = 4
-BAD_FILETYPE = 5
-TOO_LARGE = 8
-# PhotohubError codes of the upload pipeline -> (Flickr code, Flickr's message).
-_PIPELINE_ERRORS: dict[str, tuple[int, str]] = {
-    "missing_photo": (NO_PHOTO, "No photo specified"),
-    "empty": (EMPTY_FILE, "Filesize was zero"),
-    "not_image": (BAD_FILETYPE, "Filetype was not recognised"),
-    "unsupported": (BAD_FILETYPE, "Filetype was not recognised"),
-    "too_large": (TOO_LARGE, "Filesize was too large"),
-    "too_many_pixels": (TOO_LARGE, "Filesize was too large"),
-}
-# Room for every Flickr upload argument, the OAuth parameters, api_key and format ones.
-MAX_FIELDS = 40
 
 ASYNC = Arg("async", Flag(), doc="1 to answer with a ticket id at once.", default=False)
 UPLOAD_ARGS = (
@@ -104,33 +88,37 @@ async def replace(request: Request) -> Response:
     return await _endpoint(request, _replace)
 
 
-def _format(params: dict[str, str]) -> tuple[str, str | None]:
-    fmt = params.get("format", "rest").strip() or "rest"
-    if fmt not in formats.FORMATS:
-        raise ApiError(FORMAT_NOT_FOUND, f'Format "{fmt[:40]}" not found')
-    return fmt, formats.json_callback(params) if fmt == "json" else None
-
-
 async def _endpoint(request: Request, action: Action) -> Response:
     site = site_of(request)
     params = dict(request.query_params)
     fmt, callback = "rest", None
+    head = bytearray()  # the body's first bytes, to answer a refusal in the right format
+    receive = request.receive
+
+    async def teed() -> Message:
+        message = await receive()
+        if message["type"] == "http.request" and len(head) < FORMAT_PEEK:
+            head.extend(message.get("body", b"")[: FORMAT_PEEK - len(head)])
+        return message
+
     try:
-        fmt, callback = _format(params)
+        fmt, callback = answer_format(params)
         # Read (and size-check) the body before anything else: its fields are signed.
-        form = await _read(request, site)
+        form = await read_body(Request(request.scope, teed), site)
     except ApiError as error:
+        if error.code != FORMAT_NOT_FOUND:
+            fmt, callback = await format_of_refused(request, teed, head, params, fmt, callback)
         return formats.render_error(error, fmt, callback)
     try:
         fields = [(name, value) for name, value in form.multi_items() if isinstance(value, str)]
         params.update(fields)
-        fmt, callback = _format(params)
+        fmt, callback = answer_format(params)
         caller = await _caller(site, request, params, fields)
         result, background = await action(site, caller, params, form)
     except ApiError as error:
         return formats.render_error(error, fmt, callback)
     except PhotohubError as exc:
-        return formats.render_error(_pipeline_error(exc), fmt, callback)
+        return formats.render_error(pipeline_error(exc), fmt, callback)
     except Exception:
         log.exception("upload to %s failed", request.url.path)
         unavailable = ApiError(SERVICE_UNAVAILABLE, "Service currently unavailable")
@@ -142,23 +130,6 @@ async def _endpoint(request: Request, action: Action) -> Response:
     response = formats.render(result, fmt, callback)
     response.background = background
     return response
-
-
-async def _read(request: Request, site: Site) -> FormData:
-    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
-        raise ApiError(NO_PHOTO, "No photo specified (send a multipart/form-data body)")
-    try:
-        return await read_form(request, site.settings.max_upload_bytes, max_fields=MAX_FIELDS)
-    except PhotohubError as exc:
-        raise _pipeline_error(exc) from None
-
-
-def _pipeline_error(exc: PhotohubError) -> ApiError:
-    """A refusal of the upload pipeline as Flickr's upload error, keeping the reason."""
-    if exc.code in (NotFound.code, Forbidden.code):  # a replace's photo: missing or not yours
-        return ApiError(PHOTO_NOT_FOUND, "Photo not found")
-    code, flickr_message = _PIPELINE_ERRORS.get(exc.code, (UPLOAD_FAILED, "General upload failure"))
-    return ApiError(code, f"{flickr_message}: {exc.message}")
 
 
 async def _caller(

@@ -19,7 +19,8 @@ from pathlib import Path
 from PIL import Image
 
 from photohub.domain.people import BUDDYICON_SIZE
-from photohub.media.inspect import JPEG, exif_orientation, inspect_image, open_image
+from photohub.media.inspect import exif_orientation, inspect_image, open_image
+from photohub.media.sniff import JPEG
 
 ICON_NAME = re.compile(r"^(\d{1,18})_([0-9a-f]{16})\.jpg$")
 QUALITY = 90

@@ -1,27 +1,40 @@
 """Validate an uploaded image and read what photohub keeps from it.
 
-The type is decided by the file's content (magic bytes, then Pillow's parser restricted to
-that one format), never by its name: a zip renamed ``.jpg`` is "not an image", a BMP is an
-image type we do not take. The pixel count is checked from the header before any pixel is
-decoded, and the file is then decoded once to catch a photo cut off in transfer. Every
-problem with the bytes surfaces as :class:`MediaError`, whose ``message`` a party guest can
-read; failing to *read the file at all* (missing, permissions) is an ``OSError`` as usual.
+The type is decided by the file's content (magic bytes, ``media.sniff``, then Pillow's
+parser restricted to that one format), never by its name. The pixel count is checked
+from the header before any pixel is decoded, and the file is then decoded once to catch a
+photo cut off in transfer. That decode is priced from the header first and passes the
+process's :class:`DecodeGate` (``media.decoding``); so is the renditions' decode it
+announces, so that a file whose renditions could never be made is refused now rather than
+stored. Every problem with the bytes surfaces as :class:`MediaError`, whose ``message`` a
+party guest can read; failing to *read the file at all* (missing, permissions) is an
+``OSError`` as usual.
 """
 
 from __future__ import annotations
 
 import contextlib
 import math
-import threading
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import BinaryIO, SupportsFloat
+from typing import SupportsFloat
 
 import pillow_heif
 from PIL import ExifTags, Image, ImageFile
+
+from photohub.media.decoding import DecodeGate, Header, OverBudget, check_bytes, shared_gate
+from photohub.media.sniff import (
+    JPEG,
+    OPEN_LOCK,
+    WEBP,
+    ImageKind,
+    is_other_image,
+    kind_from_magic,
+    webp_size,
+)
 
 # Once, at import: HEIC/HEIF (iPhone photos) open through Pillow like any other format.
 pillow_heif.register_heif_opener()
@@ -31,22 +44,13 @@ ACCEPTED_TYPES = "JPEG, PNG, WebP, GIF or HEIC"
 
 class MediaError(Exception):
     """A file photohub will not take. ``reason`` is a machine code (``empty``, ``not_image``,
-    ``unsupported``, ``truncated``, ``too_many_pixels``); ``message`` is for the guest."""
+    ``unsupported``, ``truncated``, ``too_many_pixels``, ``too_much_memory``); ``message``
+    is for the guest."""
 
     def __init__(self, reason: str, message: str) -> None:
         super().__init__(message)
         self.reason = reason
         self.message = message
-
-
-@dataclass(frozen=True)
-class ImageKind:
-    """One accepted image type."""
-
-    format: str  # photohub's name: jpeg, png, webp, gif, heif
-    pillow: str  # Pillow's format name, to restrict Image.open to that one parser
-    mime: str
-    ext: str
 
 
 @dataclass(frozen=True)
@@ -67,57 +71,14 @@ class ImageInfo:
     """Signed decimal degrees (west negative)."""
 
 
-JPEG = ImageKind("jpeg", "JPEG", "image/jpeg", "jpg")
-PNG = ImageKind("png", "PNG", "image/png", "png")
-GIF = ImageKind("gif", "GIF", "image/gif", "gif")
-WEBP = ImageKind("webp", "WEBP", "image/webp", "webp")
-HEIC = ImageKind("heif", "HEIF", "image/heic", "heic")
-HEIF = ImageKind("heif", "HEIF", "image/heif", "heic")
-
-# ISO BMFF major brands pillow-heif decodes (HEVC); the same list its own _accept uses.
-_HEIF_BRANDS = {
-    b"heic": HEIC,
-    b"heix": HEIC,
-    b"heim": HEIC,
-    b"heis": HEIC,
-    b"hevc": HEIC,
-    b"hevx": HEIC,
-    b"hevm": HEIC,
-    b"hevs": HEIC,
-    b"mif1": HEIF,
-    b"msf1": HEIF,
-}
-# Other image brands in the same container: AVIF, and Canon's CR3 raw.
-_OTHER_BMFF_IMAGE_BRANDS = {b"avif", b"avis", b"crx "}
-# Image types that are not ours; anything else Pillow recognises is "unsupported" too.
-_UNSUPPORTED_MAGIC = (
-    b"II*\x00",  # TIFF, and the TIFF-based raw formats (DNG, NEF, CR2, ARW, ...)
-    b"MM\x00*",
-    b"II+\x00",  # BigTIFF
-    b"MM\x00+",
-    b"IIRO",  # Olympus ORF
-    b"IIU\x00",  # Panasonic RW2
-    b"8BPS",  # Photoshop
-    b"\x00\x00\x00\x0cjP  \r\n\x87\n",  # JPEG 2000
-    b"\xff\x4f\xff\x51",  # JPEG 2000 codestream
-    b"\x00\x00\x00\x0cJXL \r\n\x87\n",  # JPEG XL
-    b"\xff\x0a",  # JPEG XL codestream
-    b"qoif",
-    b"DDS ",
-)
-_BMP_HEADER_SIZES = {12, 40, 52, 56, 64, 108, 124}
-
 _MESSAGES = {
     "empty": "The file is empty. Please choose the photo again.",
     "not_image": f"This file is not a photo. Please choose a {ACCEPTED_TYPES} image.",
     "unsupported": f"This kind of image is not supported. Please send a {ACCEPTED_TYPES} photo.",
-    "truncated": "This photo is damaged or incomplete. Please try sending it again.",
+    "truncated": (
+        "This is not a photo we can read: it is damaged or incomplete. Please try sending it again."
+    ),
 }
-
-# Image.open is the one place Pillow warns about decompression bombs for our formats, and
-# a warnings filter is process-wide state: the lock keeps concurrent opens (worker threads)
-# from restoring each other's filters in the wrong order.
-_OPEN_LOCK = threading.Lock()
 
 
 def error(reason: str) -> MediaError:
@@ -136,59 +97,20 @@ def _too_many_pixels(pixels: int | None, max_pixels: int) -> MediaError:
     )
 
 
-def _bmff_brand(head: bytes) -> bytes | None:
-    return head[8:12] if head[4:8] == b"ftyp" else None
+def _memory_words(size: int) -> str:
+    if size >= 1024**3:
+        return f"{size / 1024**3:.1f} GB"
+    return f"{max(1, round(size / 1024**2))} MB"
 
 
-def _kind_from_magic(head: bytes) -> ImageKind | None:
-    if head.startswith(b"\xff\xd8\xff"):
-        return JPEG
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return PNG
-    if head.startswith((b"GIF87a", b"GIF89a")):
-        return GIF
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return WEBP
-    brand = _bmff_brand(head)
-    return _HEIF_BRANDS.get(brand) if brand else None
-
-
-def _is_other_image(head: bytes, fp: BinaryIO) -> bool:
-    """Whether an unaccepted file is still an image (-> "unsupported", not "not_image")."""
-    if head.startswith(_UNSUPPORTED_MAGIC) or _bmff_brand(head) in _OTHER_BMFF_IMAGE_BRANDS:
-        return True
-    if head[:2] == b"BM" and int.from_bytes(head[14:18], "little") in _BMP_HEADER_SIZES:
-        return True
-    start = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if start.startswith(b"<svg") or (start.startswith(b"<?xml") and b"<svg" in head.lower()):
-        return True
-    # Last, Pillow's own identification over all its formats (ICO, PCX, TGA, PPM, ...).
-    try:
-        fp.seek(0)
-        with _OPEN_LOCK, warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            Image.open(fp).close()
-    except Exception:
-        return False
-    return True
-
-
-def _webp_size(head: bytes) -> tuple[int, int] | None:
-    """Canvas size from a WebP header. Needed before Image.open: Pillow's WebP plugin creates
-    the decoder, which allocates the whole canvas, inside open."""
-    chunk = head[12:16]
-    if chunk == b"VP8X" and len(head) >= 30:
-        w = int.from_bytes(head[24:27], "little") + 1
-        h = int.from_bytes(head[27:30], "little") + 1
-        return w, h
-    if chunk == b"VP8 " and len(head) >= 30:
-        w = int.from_bytes(head[26:28], "little") & 0x3FFF
-        h = int.from_bytes(head[28:30], "little") & 0x3FFF
-        return w, h
-    if chunk == b"VP8L" and len(head) >= 25:
-        bits = int.from_bytes(head[21:25], "little")
-        return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
-    return None
+def too_much_memory(exc: OverBudget) -> MediaError:
+    """The guest's error for a decode priced above what the server gives decoding."""
+    return MediaError(
+        "too_much_memory",
+        f"This image is too large to process: opening it would take about "
+        f"{_memory_words(exc.need)} of memory, and this server allows "
+        f"{_memory_words(exc.limit)}. Please send a smaller version.",
+    )
 
 
 def _check_pixels(size: tuple[int, int], max_pixels: int) -> None:
@@ -204,7 +126,8 @@ def open_image(path: Path, *, max_pixels: int) -> Iterator[tuple[ImageFile.Image
     """Open an accepted image lazily (header only) with the pixel count checked.
 
     Inside the block, whatever Pillow or libheif raise on bad data (decoding, EXIF parsing,
-    converting) becomes a MediaError, so callers decode and convert without their own guard.
+    converting) becomes a MediaError, so callers decode and convert without their own guard;
+    so does a decode the :class:`DecodeGate` refuses (``too_much_memory``).
     Pillow's bomb guard stays on: its DecompressionBombError and, turned into an error here,
     its DecompressionBombWarning both mean "too_many_pixels". The effective limit is thus the
     smaller of ``max_pixels`` and ``PIL.Image.MAX_IMAGE_PIXELS`` (89.5 MP by default).
@@ -214,14 +137,17 @@ def open_image(path: Path, *, max_pixels: int) -> Iterator[tuple[ImageFile.Image
         head = fp.read(64)
         if not head:
             raise error("empty")
-        kind = _kind_from_magic(head)
+        kind = kind_from_magic(head)
         if kind is None:
-            raise error("unsupported" if _is_other_image(head, fp) else "not_image")
-        if kind is WEBP and (size := _webp_size(head)) is not None:
+            raise error("unsupported" if is_other_image(head, fp) else "not_image")
+        if kind is WEBP:
+            size = webp_size(head)
+            if size is None:  # no image chunk libwebp would take: junk, not a photo
+                raise error("truncated")
             _check_pixels(size, max_pixels)
         fp.seek(0)
         try:
-            with _OPEN_LOCK, warnings.catch_warnings():
+            with OPEN_LOCK, warnings.catch_warnings():
                 warnings.simplefilter("error", Image.DecompressionBombWarning)
                 image = Image.open(fp, formats=[kind.pillow])
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -234,8 +160,21 @@ def open_image(path: Path, *, max_pixels: int) -> Iterator[tuple[ImageFile.Image
                 yield image, kind
             except MediaError:
                 raise
+            except OverBudget as exc:
+                raise too_much_memory(exc) from None
             except Exception as exc:
                 raise error("truncated") from exc
+
+
+def header_of(image: Image.Image, kind: ImageKind) -> Header:
+    """What the price of decoding ``image`` depends on (read before any pixel is)."""
+    return Header(
+        format=kind.format,
+        mode=image.mode,
+        size=image.size,
+        progressive=bool(image.info.get("progressive") or image.info.get("progression")),
+        transparent=image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info,
+    )
 
 
 def exif_orientation(image: Image.Image) -> int:
@@ -320,25 +259,43 @@ def _gps(exif: Image.Exif) -> tuple[float | None, float | None]:
     return lat, lon
 
 
-def inspect_image(path: Path, *, max_pixels: int) -> ImageInfo:
+def inspect_image(
+    path: Path,
+    *,
+    max_pixels: int,
+    gate: DecodeGate | None = None,
+    render_price: Callable[[Header], int] | None = None,
+) -> ImageInfo:
     """Identify, bound and fully validate an uploaded image; read its EXIF date and GPS.
 
     Decoding is the only reliable test for a file cut off in transfer, so the pixels are
     decoded once: JPEG through ``draft()`` at 1/8 scale, grey only (entropy decoding still
     walks the whole file, so truncation shows, at a fraction of a full decode's cost).
-    Raises MediaError for anything wrong with the content, never another exception.
+    That decode passes ``gate`` (default: the process's gate with the default limits);
+    ``render_price``: the price of the decode that will make the renditions, refused now
+    if the gate could never run it. Raises MediaError for anything wrong with the
+    content, never another exception.
     """
+    gate = gate or shared_gate()
     with open_image(path, max_pixels=max_pixels) as (image, kind):
         width, height = image.size  # before draft(), which shrinks it
-        if kind is JPEG:
-            image.draft("L" if image.mode == "RGB" else None, (1, 1))
-        image.load()  # first frame only, for animations
-        if exif_orientation(image) in (5, 6, 7, 8):
+        header = header_of(image, kind)
+        need = check_bytes(header)
+        gate.admit(max(need, render_price(header) if render_price else 0))
+        with gate.reserve(need):
+            try:
+                if kind is JPEG:
+                    image.draft("L" if image.mode == "RGB" else None, (1, 1))
+                image.load()  # first frame only, for animations
+                orientation = exif_orientation(image)
+                try:
+                    exif = image.getexif()  # a PNG's eXIf after its pixels needs load()
+                except Exception:
+                    exif = Image.Exif()
+            finally:
+                image.close()  # the pixels go before the gate's slot (and its trim) does
+        if orientation in (5, 6, 7, 8):
             width, height = height, width
-        try:
-            exif = image.getexif()
-        except Exception:
-            exif = Image.Exif()
         latitude, longitude = _gps(exif)
         return ImageInfo(
             format=kind.format,

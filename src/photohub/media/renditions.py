@@ -5,6 +5,11 @@ largest rendition (``draft()`` for JPEG). The largest rendition is made from it;
 one from the previous, which is cheaper and, downscaling by 2x and more, looks the same.
 Renditions carry no EXIF, XMP or ICC data at all: GPS and camera serial numbers stay in the
 original, which is never served as is (DESIGN §6).
+
+The decode is priced from the header (:func:`price`, ``media.decoding``) and runs inside the
+process's :class:`DecodeGate`. Memory is kept low on purpose: a mode resize cannot work in
+is converted and the full-size decode closed at once; one-bit images become 8-bit grey (not
+4-byte RGB); 16-bit grey is shrunk before it is converted.
 """
 
 from __future__ import annotations
@@ -20,7 +25,15 @@ from pathlib import Path
 
 from PIL import Image, ImageCms
 
-from photohub.media.inspect import JPEG, exif_orientation, open_image
+from photohub.media.decoding import (
+    DecodeGate,
+    Header,
+    jpeg_draft_size,
+    render_bytes,
+    shared_gate,
+)
+from photohub.media.inspect import exif_orientation, header_of, open_image
+from photohub.media.sniff import JPEG
 
 # WebP `method` (0 fastest .. 6 smallest) dominates the cost. Measured on one core of the
 # benchmark machine (2 GHz Xeon, about 1.6x slower than DESIGN §7's), quality 80, 12 MP photo
@@ -83,6 +96,7 @@ def make_renditions(
     *,
     max_pixels: int,
     quality: int = 80,
+    gate: DecodeGate | None = None,
 ) -> list[Rendition]:
     """Write one WebP per size (long edge = size, never upscaled) at ``dest_for(size)``.
 
@@ -91,23 +105,47 @@ def make_renditions(
     and renamed over the final name: a crash or power cut never leaves a half file under a
     final name. If writing fails, whatever this call wrote is removed and the OSError
     propagates unchanged, since a full disk is worth a retry where a bad file is not.
-    Returns the renditions in the order of ``sizes`` (duplicates made once).
+    Returns the renditions in the order of ``sizes`` (duplicates made once). The decode
+    passes ``gate`` (default: the process's gate with the default limits); one priced
+    above its whole share is a MediaError (``too_much_memory``).
     """
     order = list(dict.fromkeys(sizes))
     if any(size < 1 for size in order):
         raise ValueError(f"rendition sizes must be positive: {sizes!r}")
     if not order:
         return []
-    encoded = _encode(src, sorted(order, reverse=True), max_pixels=max_pixels, quality=quality)
+    encoded = _encode(
+        src,
+        sorted(order, reverse=True),
+        max_pixels=max_pixels,
+        quality=quality,
+        gate=gate or shared_gate(),
+    )
     return _write([(size, *encoded[size]) for size in order], dest_for)
 
 
+def _draft_wanted(target: tuple[int, int]) -> tuple[int, int]:
+    return math.ceil(target[0] * DRAFT_SLACK), math.ceil(target[1] * DRAFT_SLACK)
+
+
+def price(header: Header, largest: int) -> int:
+    """Bytes making renditions up to ``largest`` pixels takes for an image of this header
+    (checked on upload, so that a file whose renditions could never be made is refused
+    before it is stored)."""
+    target = fit(header.size, largest)
+    decoded = header.size
+    if header.format == JPEG.format:
+        decoded = jpeg_draft_size(header.size, _draft_wanted(target))
+        target = (min(target[0], decoded[0]), min(target[1], decoded[1]))
+    return render_bytes(header, decoded, target, REDUCING_GAP)
+
+
 def _encode(
-    src: Path, descending: list[int], *, max_pixels: int, quality: int
+    src: Path, descending: list[int], *, max_pixels: int, quality: int, gate: DecodeGate
 ) -> dict[int, tuple[bytes, int, int]]:
     with open_image(src, max_pixels=max_pixels) as (image, kind):
+        header = header_of(image, kind)
         stored = image.size
-        orientation = exif_orientation(image)
         icc = image.info.get("icc_profile")
         target = fit(stored, descending[0])
         box: tuple[float, float, float, float] | None = None
@@ -116,34 +154,74 @@ def _encode(
             # does the first shrink almost for free. ``box`` maps the exact source area.
             # DRAFT_SLACK lets a 4000x3000 photo decode at 2000x1500 for the 2048 size: a
             # 2% smaller largest rendition for a decode that does a quarter of the work.
-            wanted = (math.ceil(target[0] * DRAFT_SLACK), math.ceil(target[1] * DRAFT_SLACK))
-            drafted = image.draft(None, wanted)
+            drafted = image.draft(None, _draft_wanted(target))
             if drafted is not None:
                 box = drafted[1]
-        image.load()
-        base, icc = _workable(image, icc if isinstance(icc, bytes) else None)
-        if base.size[0] < target[0] or base.size[1] < target[1]:
-            target = base.size  # within DRAFT_SLACK: keep the decoded size, never enlarge
-        largest = (
-            base
-            if base.size == target
-            else base.resize(target, RESAMPLE, box=box, reducing_gap=REDUCING_GAP)
+        decoded = image.size  # after draft
+        need = render_bytes(
+            header, decoded, (min(target[0], decoded[0]), min(target[1], decoded[1])), REDUCING_GAP
         )
-        largest = _to_srgb(largest, icc)
-        # Rotating after shrinking touches a quarter of the pixels (rotation commutes with
-        # scaling to a long edge); same table as ImageOps.exif_transpose.
-        if orientation in _TRANSPOSE:
-            largest = largest.transpose(_TRANSPOSE[orientation])
-        display = (stored[1], stored[0]) if orientation >= 5 else stored
+        with gate.reserve(need):
+            try:
+                image.load()
+                # Read after load(): a PNG's getexif() decodes the pixels to find an eXIf
+                # chunk placed after them, which must not happen outside the gate.
+                orientation = exif_orientation(image)
+                largest = _largest(image, target, box, icc if isinstance(icc, bytes) else None)
+            finally:
+                image.close()  # the full-size pixels go before the gate's slot (and its trim)
+            return _encode_sizes(largest, orientation, stored, descending, quality)
 
-        encoded: dict[int, tuple[bytes, int, int]] = {}
-        previous = largest
-        for size in descending:
-            target = fit(display, size)
-            if previous.size[0] > target[0] or previous.size[1] > target[1]:
-                previous = previous.resize(target, RESAMPLE, reducing_gap=REDUCING_GAP)
-            encoded[size] = (_webp(previous, quality), *previous.size)
-        return encoded
+
+def _largest(
+    image: Image.Image,
+    target: tuple[int, int],
+    box: tuple[float, float, float, float] | None,
+    icc: bytes | None,
+) -> Image.Image:
+    """The decoded image, upright-to-be (not yet rotated), at the largest rendition's size,
+    in sRGB. The full-size decode is closed as soon as a converted copy replaces it."""
+    image.load()
+    source: Image.Image = image
+    if source.mode.startswith("I") and source.size != target:
+        # 16/32-bit grey: resize works in these modes (reduce does not), and converting
+        # to 8 bits takes two 4-byte copies: shrink first, convert the small image.
+        source = source.resize(target, RESAMPLE)
+    base, icc = _workable(source, icc)
+    if base is not image:
+        image.close()  # frees the full-size decode now, not when the file is closed
+    if base.size[0] < target[0] or base.size[1] < target[1]:
+        target = base.size  # within DRAFT_SLACK: keep the decoded size, never enlarge
+    if base.size != target:
+        largest = base.resize(target, RESAMPLE, box=box, reducing_gap=REDUCING_GAP)
+    else:  # already small; the caller closes ``image``, so never hand it back itself
+        largest = base.copy() if base is image else base
+    del base
+    return _to_srgb(largest, icc)
+
+
+def _encode_sizes(
+    largest: Image.Image,
+    orientation: int,
+    stored: tuple[int, int],
+    descending: list[int],
+    quality: int,
+) -> dict[int, tuple[bytes, int, int]]:
+    """Each rendition, largest first, as (WebP bytes, width, height)."""
+    # Rotating after shrinking touches a quarter of the pixels (rotation commutes with
+    # scaling to a long edge); same table as ImageOps.exif_transpose.
+    if orientation in _TRANSPOSE:
+        largest = largest.transpose(_TRANSPOSE[orientation])
+    display = (stored[1], stored[0]) if orientation >= 5 else stored
+
+    encoded: dict[int, tuple[bytes, int, int]] = {}
+    previous = largest
+    for size in descending:
+        target = fit(display, size)
+        if previous.size[0] > target[0] or previous.size[1] > target[1]:
+            previous = previous.resize(target, RESAMPLE, reducing_gap=REDUCING_GAP)
+        encoded[size] = (_webp(previous, quality), *previous.size)
+    return encoded
 
 
 def _workable(image: Image.Image, icc: bytes | None) -> tuple[Image.Image, bytes | None]:
@@ -152,6 +230,8 @@ def _workable(image: Image.Image, icc: bytes | None) -> tuple[Image.Image, bytes
     Returns the ICC profile still to apply (None once it has been used or cannot apply).
     """
     mode = image.mode
+    if mode == "1":  # 8-bit grey: a quarter of RGB's memory, and resize can shrink it
+        return image.convert("L"), icc
     if mode == "CMYK":
         return _cmyk_to_rgb(image, icc), None
     if mode.startswith("I"):  # 16-bit greyscale PNG: Pillow's convert("L") would clip

@@ -7,9 +7,11 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
+from photohub.actions import file_urls
 from photohub.domain import photos as rules
 from photohub.domain.geo import GeoError
 from photohub.domain.privacy import on_wall, owner_audience
+from photohub.media.decoding import shared_gate
 from photohub.media.inspect import MediaError
 from photohub.media.renditions import make_renditions
 from photohub.places import gazetteer
@@ -45,6 +47,7 @@ async def process_image(site: Site, args: dict[str, Any]) -> None:
             lambda size: site.media.rendition_path(photo_id, secret, size),
             sizes,
             max_pixels=site.settings.max_image_pixels,
+            gate=shared_gate(site.settings.decode_memory, site.settings.decode_concurrency),
         )
     except MediaError as exc:
         await _mark_failed(site, photo_id, exc.message)
@@ -76,7 +79,7 @@ async def process_image(site: Site, args: dict[str, Any]) -> None:
                     photo_id=photo_id,
                 )
             )
-        if on_wall(row["state"], bool(row["approved"]), row["visibility"]):
+        if on_wall(row["state"], bool(row["approved"]), row["visibility"], row["safety_level"]):
             public = rules.photo_view(row, row["author"])
             written.append(await events.append(conn, "photo.published", public, photo_id=photo_id))
         elif not row["approved"]:
@@ -129,8 +132,10 @@ ORPHAN_AGE = 600.0  # seconds: never race an upload that is committing right now
 
 async def sweep_media(site: Site, args: dict[str, Any]) -> None:
     """Remove files whose photo row does not exist: what a crash between moving a file
-    into place and committing its row can leave behind."""
+    into place and committing its row can leave behind; and names under a photo's former
+    secret that a crash in the middle of a secret change left (``file_urls``)."""
     on_disk = await asyncio.to_thread(site.media.files_by_photo)
+    await file_urls.settle_names(site, on_disk)
     async with site.db.read() as conn:
         known = await photo_store.existing_ids(conn, on_disk)
     cutoff = time.time() - ORPHAN_AGE
