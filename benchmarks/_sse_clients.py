@@ -170,6 +170,7 @@ class Pool:
             "failed": failed,
             "errors": errors,
             "seconds": time.monotonic() - started,
+            "times": [c.got for c in self.clients if c.got is not None],
         }
 
     def arm(self, marker: bytes) -> int:
@@ -284,16 +285,36 @@ class Workers:
         batch: int = 500,
         timeout: float = 120.0,
     ) -> dict[str, Any]:
-        shares = self.split(count)
+        self.start_connect(port, count, path=path, ready_marker=ready_marker, batch=batch)
+        return self.finish_connect(timeout * (count // max(1, batch) + 2))
+
+    def start_connect(
+        self,
+        port: int,
+        count: int,
+        *,
+        path: str = "/live",
+        ready_marker: bytes = b"event: ready",
+        batch: int = 500,
+        timeout: float = 120.0,
+    ) -> None:
+        """Start opening streams and return at once (``finish_connect`` gets the result):
+        a reconnect storm runs while the benchmark does something else."""
         per_batch = max(1, batch // len(self.conns))
-        replies = self._call_all(
-            [
-                ("connect", "127.0.0.1", port, path, share, per_batch, ready_marker, timeout)
-                for share in shares
-            ],
-            timeout * (count // max(1, batch) + 2),
-        )
+        for conn, share in zip(self.conns, self.split(count), strict=True):
+            conn.send(("connect", "127.0.0.1", port, path, share, per_batch, ready_marker, timeout))
+
+    def finish_connect(self, timeout: float) -> dict[str, Any]:
+        replies = []
+        for conn in self.conns:
+            if not conn.poll(timeout):
+                raise TimeoutError("client worker did not answer")
+            status, value = conn.recv()
+            if status != "ok":
+                raise RuntimeError(f"client worker failed: {value}")
+            replies.append(value)
         return {
+            "times": [t for r in replies for t in r["times"]],
             "connected": sum(r["connected"] for r in replies),
             "failed": sum(r["failed"] for r in replies),
             "errors": [e for r in replies for e in r["errors"]],

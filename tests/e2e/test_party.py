@@ -131,6 +131,46 @@ def test_edit_and_delete_from_my_photos(
     expect(wall.locator(".wall-img.is-current")).to_have_count(0)
 
 
+def delete_from_mine(page: Page, photo_id: int) -> None:
+    page.goto("/mine")
+    page.locator(f'.photo-item[data-photo-id="{photo_id}"] .photo-delete').click()
+    page.click("#confirm-dialog-ok")
+    expect(page.locator(f'.photo-item[data-photo-id="{photo_id}"]')).to_have_count(0)
+
+
+def test_a_wall_that_resumes_shows_new_photos_and_drops_withdrawn_ones(
+    open_page: OpenPage, live_server: LiveServer, tmp_path: Path
+) -> None:
+    """A wall offline for a while (Wi-Fi drop, server restart) resumes from its last event:
+    the photo uploaded meanwhile appears, the one deleted meanwhile is gone."""
+    guest = open_page(live_server, PHONE)
+    guest.goto("/upload")
+    first = upload(guest, make_jpeg(tmp_path / "yellow.jpg", (230, 200, 30)), "Yellow kite")
+    expect(file_item(guest, "yellow.jpg").locator(".file-status")).to_have_text(
+        "On the wall ✓", timeout=WAIT
+    )
+    wall = open_page(live_server, PROJECTOR)
+    wall.route("**/live?*", lambda route: route.abort())  # the stream cannot connect
+    wall.goto("/wall")
+    expect(wall.locator("#wall-title")).to_have_text("Yellow kite", timeout=WAIT)
+
+    guest.goto("/upload")
+    second = upload(guest, make_jpeg(tmp_path / "purple.jpg", (120, 40, 160)), "Purple drum")
+    expect(file_item(guest, "purple.jpg").locator(".file-status")).to_have_text(
+        "On the wall ✓", timeout=WAIT
+    )
+    delete_from_mine(guest, first)
+    expect(wall.locator("#wall-title")).to_have_text("Yellow kite")  # it heard nothing
+
+    wall.unroute("**/live?*")
+    wall.evaluate("window.dispatchEvent(new Event('online'))")  # reconnect now
+    expect(wall.locator("#wall-title")).to_have_text("Purple drum", timeout=WAIT)
+    wall.screenshot(path=str(tmp_path / "wall-resumed.png"))
+    # Only the new photo is left: deleting it (live) empties the wall.
+    delete_from_mine(guest, second)
+    expect(wall.locator("#wall-empty")).to_be_visible(timeout=WAIT)
+
+
 def test_only_the_uploader_can_change_a_photo(
     open_page: OpenPage, live_server: LiveServer, tmp_path: Path
 ) -> None:

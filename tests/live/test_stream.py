@@ -10,7 +10,7 @@ import pytest
 from photohub.site import Site
 from photohub.store import events
 from tests.servers import collect, running
-from tests.waiting import bounded, until_set
+from tests.waiting import bounded, eventually, until_set
 
 pytestmark = pytest.mark.anyio
 
@@ -68,15 +68,15 @@ async def test_events_committed_elsewhere_arrive_through_the_outbox(site: Site) 
 
 async def test_owner_only_events_reach_only_the_owner_and_the_host(site: Site) -> None:
     from photohub.domain.privacy import Viewer
-    from photohub.live.stream import replay
 
     await _append(site, "mark")
     start = 0
     private = await _append(site, "photo.ready", audience="guest:" + "a" * 32)
     public = await _append(site, "photo.published")
+    await eventually(lambda: site.hub.last_seen >= public, 5, "the hub to dispatch the events")
 
     async def ids_for(viewer: Viewer) -> list[str]:
-        return [str(live.event.id) async for live in replay(site.db, viewer, start)]
+        return [str(live.event.id) async for live in site.hub.replay(viewer, start)]
 
     anonymous = await ids_for(Viewer())
     owner = await ids_for(Viewer(guest_id="a" * 32))

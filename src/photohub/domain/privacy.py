@@ -7,7 +7,8 @@ tables (``store/visibility.py``); nothing else compares owners or audiences by h
 Flickr's model: a photo is public, or visible to some of its owner's contacts (those the
 *owner* marked friend and/or family, or all contacts), or private. Its location has a
 separate permission (Flickr geo perms 1-6) and is shown only where the photo itself is
-visible too. Safety levels filter what a search returns, not who may open a photo.
+visible too. Safety levels filter what a search returns and what the wall shows, not
+who may open a photo.
 """
 
 from __future__ import annotations
@@ -171,10 +172,49 @@ def may_see_event(audience: str, viewer: Viewer) -> bool:
     return viewer.guest_id is not None and audience == owner_audience(viewer.guest_id)
 
 
-def on_wall(state: str, approved: bool, visibility: str = PUBLIC) -> bool:
+# The wall is one surface for everyone: a projector shows it to a room, so even the
+# host's and signed-in viewers' walls show what an anonymous viewer may see, which is
+# safe content only (Flickr: un-authed viewers see Safe only; moderate needs an opt-in
+# nobody in the room gave). Owners still see their own photos of every level elsewhere.
+WALL_SAFETY_LEVELS = SAFE_SEARCH_LEVELS[SAFE]
+
+
+def on_wall(state: str, approved: bool, visibility: str, safety_level: int) -> bool:
     """A photo is on the public wall once its renditions exist, the host allows it,
-    and it is public."""
-    return state == "ready" and approved and visibility == PUBLIC
+    it is public and it is safe."""
+    return (
+        state == "ready"
+        and approved
+        and visibility == PUBLIC
+        and safety_level in WALL_SAFETY_LEVELS
+    )
+
+
+@dataclass(frozen=True)
+class PhotoNow:
+    """What the privacy rule needs of a photo as it is *now* (not when an event about it
+    was written): replays and resumes judge stored events by it."""
+
+    state: str
+    approved: bool
+    visibility: str
+    safety_level: int
+
+    @property
+    def on_wall(self) -> bool:
+        return on_wall(self.state, self.approved, self.visibility, self.safety_level)
+
+
+def still_shown(audience: str, photo: PhotoNow | None) -> bool:
+    """May a stored event about a photo be replayed as it was written? ``photo`` is the
+    photo now, ``None`` once deleted. Public events (the wall's) only while the photo is
+    on the wall; the owner's and host's events while the photo exists (its owner and the
+    host see it in every state). Otherwise the event goes out as a tombstone."""
+    if photo is None:
+        return False
+    if audience == PUBLIC:
+        return photo.on_wall
+    return True
 
 
 def pushable(
@@ -188,7 +228,7 @@ def pushable(
     """Push feeds (subscriptions, topic feeds, the firehose, topic streams) carry a
     photo only when it is on the wall (ready, approved, public), safe, and its owner
     has not opted out of push or of the API."""
-    return on_wall(state, approved, visibility) and safety_level == SAFE and not owner_opted_out
+    return on_wall(state, approved, visibility, safety_level) and not owner_opted_out
 
 
 def location_public(visibility: str, geo_perm: int) -> bool:

@@ -7,22 +7,30 @@ SSE message, and written by the hub itself to every stream whose viewer may see 
 a generator per stream behind sse-starlette reached 20% of what uvicorn can write, and
 even a bare task per stream stays under half of it). A stream whose socket is full
 keeps a backlog behind one pending write; one that falls too far behind is closed so its
-browser reconnects and resumes from the outbox with ``Last-Event-ID``.
+browser reconnects and resumes with ``Last-Event-ID``.
+
+Events are dispatched strictly in id order, each once: one that arrives ahead of a lower
+id this process has not seen (another process's broker message came first, or was lost)
+makes the hub read the outbox up to it first. So ids only grow on every stream, and the
+ring of recent events (``live/ring.py``) that resumes are served from is complete.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable, Coroutine, Iterable, MutableMapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from photohub.broker.base import Broker
 from photohub.domain.privacy import Viewer, may_see_event
+from photohub.live.frames import PING, LiveEvent, Message, body, encode, sse_frame
+from photohub.live.history import History, judged
+from photohub.live.ring import EventRing
+from photohub.outage import Outage
 from photohub.store import events as outbox
 from photohub.store.db import Database
 from photohub.store.events import Event
@@ -31,21 +39,9 @@ log = logging.getLogger("photohub.live")
 
 CHANNEL = "events"
 
-Message = MutableMapping[str, Any]
 Send = Callable[[Message], Awaitable[None]]
-
-
-def sse_frame(ident: int, kind: str, data: str) -> bytes:
-    """One SSE message. ``data`` is compact JSON: it never holds a raw line break."""
-    return f"id: {ident}\r\nevent: {kind}\r\ndata: {data}\r\n\r\n".encode()
-
-
-def body(chunk: bytes) -> Message:
-    return {"type": "http.response.body", "body": chunk, "more_body": True}
-
-
-PING = body(b": ping\r\n\r\n")
 _UNSTARTED = object()
+__all__ = ["CHANNEL", "PING", "Listener", "LiveEvent", "LiveHub", "body", "encode", "sse_frame"]
 
 
 async def _resume(write: Coroutine[Any, Any, None], waiting: Any) -> None:
@@ -65,18 +61,6 @@ async def _resume(write: Coroutine[Any, Any, None], waiting: Any) -> None:
         write.close()
 
 
-@dataclass(frozen=True)
-class LiveEvent:
-    event: Event
-    payload: str  # the JSON sent as the SSE data field, made once for all streams
-    frame: bytes  # the whole SSE message, made once for all streams
-
-
-def encode(event: Event) -> LiveEvent:
-    payload = json.dumps(event.data, separators=(",", ":"))
-    return LiveEvent(event, payload, sse_frame(event.id, event.kind, payload))
-
-
 @dataclass(eq=False)
 class Listener:
     viewer: Viewer
@@ -86,6 +70,7 @@ class Listener:
     send: Send | None = None
     sent_upto: int = 0
     ended: asyncio.Event = field(default_factory=asyncio.Event)
+    woken: asyncio.Future[None] | None = None  # what its stream awaits once live
     pending: asyncio.Task[None] | None = None  # a write waiting for the socket to drain
     last_write: float = 0.0  # loop time of the last event or ping written
     backlog: deque[Message] = field(default_factory=deque)
@@ -99,7 +84,7 @@ class LiveHub:
         *,
         poll_interval: float = 1.0,
         max_backlog: int = 1000,
-        remember: int = 10_000,
+        ring_size: int = 4096,
         heartbeat: float = 15.0,
     ) -> None:
         self.db = db
@@ -108,17 +93,27 @@ class LiveHub:
         self.max_backlog = max_backlog
         self.heartbeat = heartbeat
         self.listeners: set[Listener] = set()
-        self.last_seen = 0  # the newest event id this hub has dispatched (or found at start)
-        self._delivered: set[int] = set()
-        self._order: deque[int] = deque()
-        self._remember = remember
-        self._cursor = 0
+        # The newest event id this hub has dispatched (or found at start); every lower
+        # id was dispatched before it (or is older than the start).
+        self.last_seen = 0
+        self.ring = EventRing(ring_size)
+        self.history = History(db)
+        self._catching_up = asyncio.Lock()
         self._tasks: list[asyncio.Task[None]] = []
+        # A broker or database outage is logged once, not once per event or poll.
+        self._publishing = Outage(log, "live: broker publish (the outbox poll delivers)")
+        self._reading = Outage(log, "live: outbox read")
+        self._following = Outage(log, "live: broker subscription")
 
     async def start(self) -> None:
+        # The ring starts full of the newest events, judged against the photos now: the
+        # walls that reconnect after a restart resume from memory.
         async with self.db.read() as conn:
-            self._cursor = await outbox.last_id(conn)
-        self.last_seen = self._cursor
+            recent = await outbox.latest_now(conn, self.ring.capacity)
+        top = recent[-1].event.id if recent else 0
+        floor = recent[0].event.id - 1 if len(recent) >= self.ring.capacity else 0
+        self.ring.reset(floor, judged(recent))
+        self.ring.top = self.last_seen = top
         self._tasks = [
             asyncio.create_task(self._follow_broker(), name="live-broker"),
             asyncio.create_task(self._poll_outbox(), name="live-poll"),
@@ -160,24 +155,75 @@ class LiveHub:
         self.listeners.discard(listener)
         listener.queue.put_nowait(None)
         listener.ended.set()
+        if listener.woken is not None and not listener.woken.done():
+            listener.woken.set_result(None)
 
     async def publish(self, events: Iterable[Event]) -> None:
         """Announce committed events to every process (this one included)."""
         for event in events:
             try:
                 await self.broker.publish(CHANNEL, event.as_message())
-            except Exception:  # the outbox poll delivers it anyway
-                log.warning("broker publish failed for event %s", event.id, exc_info=True)
+            except Exception as exc:  # the outbox poll delivers it anyway
+                self._publishing.failed(exc)
+            else:
+                self._publishing.recovered()
+
+    async def replay(self, viewer: Viewer, after: int) -> AsyncIterator[LiveEvent]:
+        """The events after ``after`` that ``viewer`` may see, oldest first, judged against
+        the photos as they are now. From the ring when it reaches back that far (no
+        query); older gaps from the outbox, in reads shared with other streams. The
+        caller registered its listener first: what is dispatched meanwhile is queued."""
+        while not self.ring.covers(after):
+            page = await self.history.page(after, self.ring.floor)
+            for live in page.events:
+                if live.event.id > after and may_see_event(live.event.audience, viewer):
+                    yield live
+            after = max(after, page.upto)
+        for live in self.ring.after(after):  # taken at once: a copy, no await before
+            if may_see_event(live.event.audience, viewer):
+                yield live
+
+    async def _arrive(self, event: Event) -> None:
+        """An event from the broker: dispatched at once when it is the next one; when it
+        overtook a lower id (or a message was lost), the outbox is read up to it first,
+        so that streams and the ring get every id in order."""
+        if event.id <= self.last_seen:
+            return
+        if event.id == self.last_seen + 1 and not self._catching_up.locked():
+            self.dispatch(event)
+            return
+        # Every lower id is now dispatched; one the outbox does not show (it cannot lag
+        # behind a commit, but a message may come from elsewhere) still goes out.
+        if await self._catch_up(upto=event.id):
+            self.dispatch(event)
+
+    async def _catch_up(self, upto: int | None = None) -> bool:
+        """Dispatch what the outbox holds after ``last_seen`` (up to ``upto``), in order.
+        False when the outbox could not be read (the next poll tries again)."""
+        async with self._catching_up:
+            while upto is None or self.last_seen < upto:
+                try:
+                    async with self.db.read() as conn:
+                        found = await outbox.since(conn, self.last_seen)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    self._reading.failed(exc)
+                    return False
+                self._reading.recovered()
+                for event in found:
+                    self.dispatch(event)
+                if len(found) < 1000:
+                    break
+            return True
 
     def dispatch(self, event: Event) -> None:
-        if event.id in self._delivered:
+        """Write ``event`` to every stream that may see it. Events come in id order."""
+        if event.id <= self.last_seen:
             return
-        self._delivered.add(event.id)
-        self._order.append(event.id)
-        while len(self._order) > self._remember:
-            self._delivered.discard(self._order.popleft())
-        self.last_seen = max(self.last_seen, event.id)
+        self.last_seen = event.id
         live = encode(event)
+        self.ring.add(live)
         message = body(live.frame)  # one message object for every stream
         now = asyncio.get_running_loop().time()
         for listener in list(self.listeners):
@@ -250,25 +296,16 @@ class LiveHub:
         while True:
             try:
                 async for message in self.broker.subscribe(CHANNEL):
-                    self.dispatch(Event.from_message(message))
+                    self._following.recovered()
+                    await self._arrive(Event.from_message(message))
                 return
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.warning("broker subscription lost; retrying", exc_info=True)
-                await asyncio.sleep(1.0)
+            except Exception as exc:
+                self._following.failed(exc)
+                await asyncio.sleep(self._following.delay(1.0))
 
     async def _poll_outbox(self) -> None:
         while True:
             await asyncio.sleep(self.poll_interval)
-            try:
-                async with self.db.read() as conn:
-                    found = await outbox.since(conn, self._cursor)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.warning("outbox poll failed", exc_info=True)
-                continue
-            for event in found:
-                self.dispatch(event)
-                self._cursor = max(self._cursor, event.id)
+            await self._catch_up()

@@ -2,21 +2,21 @@
 
 A raw ASGI response rather than a generator behind sse-starlette: after the replay the
 hub writes each event's pre-encoded bytes to the connection itself, so an event costs one
-``send`` per stream and no task wake-up (see docs/benchmarks.md, "Wall fan-out").
+``send`` per stream and no task wake-up (see docs/benchmarks.md, "Wall fan-out"). The
+replay comes from the hub (``LiveHub.replay``): recent events from its ring, without a
+query, each judged against the photos as they are now.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from photohub.domain.privacy import Viewer, may_see_event
-from photohub.live.hub import LiveEvent, LiveHub, body, encode, sse_frame
-from photohub.store import events as outbox
+from photohub.domain.privacy import Viewer
+from photohub.live.hub import Listener, LiveHub, body, sse_frame
 from photohub.store.db import Database
 
 HEADERS = [
@@ -34,19 +34,6 @@ def resume_point(request: Request) -> int | None:
     if raw is None or not raw.strip().isdigit():
         return None
     return int(raw.strip())
-
-
-async def replay(db: Database, viewer: Viewer, after: int) -> AsyncIterator[LiveEvent]:
-    """The events after ``after`` that ``viewer`` may see, oldest first, from the outbox."""
-    while True:
-        async with db.read() as conn:
-            missed = await outbox.since(conn, after)
-        for event in missed:
-            after = event.id
-            if may_see_event(event.audience, viewer):
-                yield encode(event)
-        if len(missed) < 1000:
-            return
 
 
 class LiveStream(Response):
@@ -73,7 +60,7 @@ class LiveStream(Response):
             # automatic reconnect resumes from there and misses nothing.
             sent_upto = hub.last_seen if self.after is None else self.after
             if self.after is not None:
-                async for live in replay(self.db, self.viewer, self.after):
+                async for live in hub.replay(self.viewer, self.after):
                     await send(body(live.frame))
                     sent_upto = live.event.id
             await send(body(sse_frame(sent_upto, "ready", "{}")))
@@ -84,23 +71,35 @@ class LiveStream(Response):
                 if queued.event.id > sent_upto:
                     await send(body(queued.frame))
             hub.go_live(listener, send, sent_upto)  # no await since the queue was empty
-            await _until_disconnected_or_ended(receive, listener.ended)
+            await _until_disconnected_or_ended(receive, listener)
         finally:
             hub.disconnect(listener)
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
-async def _until_disconnected_or_ended(receive: Receive, ended: asyncio.Event) -> None:
-    async def disconnected() -> None:
-        while (await receive())["type"] != "http.disconnect":
-            pass
+async def _disconnected(receive: Receive) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
 
-    waiters = [asyncio.ensure_future(disconnected()), asyncio.ensure_future(ended.wait())]
+
+async def _until_disconnected_or_ended(receive: Receive, listener: Listener) -> None:
+    """One task per stream (its disconnect reader) and no ``asyncio.wait``: a reconnect
+    storm opens thousands of streams at once, each costs what it sets up."""
+    woken = asyncio.get_running_loop().create_future()
+    listener.woken = woken  # the hub resolves it when it ends the stream
+    if listener.ended.is_set():
+        return
+    reader = asyncio.ensure_future(_disconnected(receive))
+
+    def wake(_: object) -> None:
+        if not woken.done():
+            woken.set_result(None)
+
+    reader.add_done_callback(wake)
     try:
-        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        await woken
     finally:
-        for waiter in waiters:
-            waiter.cancel()
+        reader.cancel()
 
 
 def stream_response(request: Request, db: Database, hub: LiveHub, viewer: Viewer) -> LiveStream:
