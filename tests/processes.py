@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -12,7 +13,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import pytest
 
+from tests.services import REQUIRE
 from tests.waiting import stop_process
 
 COMMAND = [sys.executable, "-m", "photohub"]
@@ -104,3 +107,24 @@ class PrivateRedis:
         if self.process is not None:
             stop_process(self.process, f"redis-server on port {self.port}", interrupt=False)
             self.process = None
+
+
+@contextmanager
+def own_redis(
+    folder: Path, *, persistent: bool = False, started: bool = True
+) -> Iterator[PrivateRedis]:
+    """A :class:`PrivateRedis` kept in ``folder`` (made if missing), started unless
+    ``started`` is false, stopped at the end. Without redis-server the test is skipped,
+    or fails when PHOTOHUB_REQUIRE_SERVICES=1."""
+    if shutil.which("redis-server") is None:
+        if REQUIRE:
+            pytest.fail("redis-server is required (PHOTOHUB_REQUIRE_SERVICES=1) but missing")
+        pytest.skip("redis-server not installed")
+    folder.mkdir(parents=True, exist_ok=True)
+    server = PrivateRedis(folder, persistent=persistent)
+    if started:
+        server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

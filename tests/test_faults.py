@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import shutil
 import signal
 import subprocess
 from collections import Counter
@@ -42,9 +41,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from photohub.config import Settings
 from tests import images
-from tests.processes import COMMAND, PrivateRedis, clean_env, free_port
+from tests.processes import COMMAND, PrivateRedis, clean_env, free_port, own_redis
 from tests.push.receiver import Receiver, receiving
-from tests.services import REQUIRE
 from tests.waiting import bounded, eventually, stop_process_async
 
 # About 75 s on a 2-core machine; the default per-test limit (120 s) is too close.
@@ -59,15 +57,8 @@ _GONE = "{http://purl.org/atompub/tombstones/1.0}deleted-entry"
 
 @pytest.fixture
 def redis_server(tmp_path: Path) -> Iterator[PrivateRedis]:
-    if shutil.which("redis-server") is None:
-        if REQUIRE:
-            pytest.fail("redis-server is required (PHOTOHUB_REQUIRE_SERVICES=1) but missing")
-        pytest.skip("redis-server not installed")
-    server = PrivateRedis(tmp_path / "redis", persistent=True)
-    server.folder.mkdir()
-    server.start()
-    yield server
-    server.stop()
+    with own_redis(tmp_path / "redis", persistent=True) as server:
+        yield server
 
 
 @dataclass

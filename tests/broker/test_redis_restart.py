@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -16,8 +15,7 @@ from photohub.domain.privacy import Viewer
 from photohub.live.hub import CHANNEL, Listener
 from photohub.site import Site
 from photohub.store import events
-from tests.processes import PrivateRedis
-from tests.services import REQUIRE
+from tests.processes import PrivateRedis, own_redis
 from tests.waiting import bounded, eventually
 
 pytestmark = [pytest.mark.redis, pytest.mark.anyio]
@@ -25,14 +23,8 @@ pytestmark = [pytest.mark.redis, pytest.mark.anyio]
 
 @pytest.fixture
 def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
-    if shutil.which("redis-server") is None:
-        if REQUIRE:
-            pytest.fail("redis-server is required (PHOTOHUB_REQUIRE_SERVICES=1) but missing")
-        pytest.skip("redis-server not installed")
-    server = PrivateRedis(tmp_path)
-    server.start()
-    yield server
-    server.stop()
+    with own_redis(tmp_path) as server:
+        yield server
 
 
 async def _wait_redis(url: str) -> None:

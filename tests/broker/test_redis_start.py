@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,9 +14,8 @@ import pytest
 from photohub.config import Settings
 from photohub.push.loop import Loop
 from photohub.site import Site
-from tests.processes import PrivateRedis
+from tests.processes import PrivateRedis, own_redis
 from tests.push.test_at_least_once import wait_redis
-from tests.services import REQUIRE
 from tests.waiting import bounded, cancelled, eventually
 
 pytestmark = [pytest.mark.anyio, pytest.mark.redis]
@@ -26,13 +24,8 @@ pytestmark = [pytest.mark.anyio, pytest.mark.redis]
 @pytest.fixture
 def idle_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
     """A Redis of the test's own, not started yet."""
-    if shutil.which("redis-server") is None:
-        if REQUIRE:
-            pytest.fail("redis-server is required (PHOTOHUB_REQUIRE_SERVICES=1) but missing")
-        pytest.skip("redis-server not installed")
-    server = PrivateRedis(tmp_path)
-    yield server
-    server.stop()
+    with own_redis(tmp_path, started=False) as server:
+        yield server
 
 
 def redis_settings(tmp_path: Path, server: PrivateRedis, timeout: float) -> Settings:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import signal
 import subprocess
 from collections.abc import AsyncIterator, Iterator
@@ -24,9 +23,8 @@ from photohub.store import events
 from photohub.store import subscriptions as subs
 from photohub.store.db import utcnow
 from tests import factories
-from tests.processes import COMMAND, PrivateRedis, clean_env
+from tests.processes import COMMAND, PrivateRedis, clean_env, own_redis
 from tests.push.receiver import Receiver, receiving
-from tests.services import REQUIRE
 from tests.waiting import bounded, cancelled, eventually, stop_process_async
 
 pytestmark = [pytest.mark.anyio, pytest.mark.postgres]
@@ -157,15 +155,8 @@ async def test_a_worker_killed_mid_batch_loses_nothing(
 
 @pytest.fixture
 def persistent_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
-    if shutil.which("redis-server") is None:
-        if REQUIRE:
-            pytest.fail("redis-server is required (PHOTOHUB_REQUIRE_SERVICES=1) but missing")
-        pytest.skip("redis-server not installed")
-    server = PrivateRedis(tmp_path / "redis", persistent=True)
-    server.folder.mkdir()
-    server.start()
-    yield server
-    server.stop()
+    with own_redis(tmp_path / "redis", persistent=True) as server:
+        yield server
 
 
 @pytest.fixture
