@@ -212,7 +212,9 @@ class RedisQueues:
         ids = sorted(set(subscription_ids))
         if not ids:
             return {}
-        async with self.redis.pipeline(transaction=False) as pipe:
+        # MULTI/EXEC: the three reads of a queue are one moment (a finish in between
+        # would show a success with its entry still queued).
+        async with self.redis.pipeline(transaction=True) as pipe:
             for subscription_id in ids:
                 pipe.llen(self._queue(subscription_id))
                 pipe.hgetall(self._state(subscription_id))

@@ -243,18 +243,18 @@ class SqlQueues:
         found = {i: QueueState() for i in ids}
         if not ids:
             return found
+        # One statement, so one snapshot: under PostgreSQL's read committed, a count and
+        # a row read apart could show a success recorded with its entry still queued.
+        depth = (
+            sa.select(sa.func.count())
+            .where(push_queue.c.subscription_id == subs.c.id)
+            .scalar_subquery()
+        )
         async with self.db.read() as conn:
-            depths = dict.fromkeys(ids, 0)
-            counts = await conn.execute(
-                sa.select(push_queue.c.subscription_id, sa.func.count())
-                .where(push_queue.c.subscription_id.in_(ids))
-                .group_by(push_queue.c.subscription_id)
-            )
-            for subscription_id, count in counts:
-                depths[int(subscription_id)] = int(count)
             rows = await conn.execute(
                 sa.select(
                     subs.c.id,
+                    depth.label("depth"),
                     subs.c.delivery_attempts,
                     subs.c.last_success_at,
                     subs.c.last_failure_at,
@@ -264,12 +264,12 @@ class SqlQueues:
             )
             for r in rows:
                 found[int(r.id)] = QueueState(
-                    depth=depths[int(r.id)],
+                    depth=int(r.depth),
                     attempts=int(r.delivery_attempts),
                     last_success_at=r.last_success_at,
                     last_failure_at=r.last_failure_at,
                     last_failure=r.last_failure,
-                    due_at=r.due_at if depths[int(r.id)] else None,
+                    due_at=r.due_at if r.depth else None,
                 )
         return found
 
