@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Locator, Page, Route, expect
 
 from photohub.banner import lan_address
 
@@ -372,3 +372,30 @@ def test_wall_cycles_with_the_host_settings(
     admin.select_option("#wall-transition", "none")
     admin.click("#wall-form button[type=submit]")
     expect(wall.locator("#wall")).to_have_class(re.compile(r"\btransition-none\b"))
+
+
+def test_the_hosts_unsaved_wall_settings_survive_a_late_page_load(
+    open_page: OpenPage, live_server: LiveServer
+) -> None:
+    """The admin page's first load (or another host tab's change) arriving while the host
+    edits the wall form must not put the old values back before they press Save."""
+    admin = open_page(live_server, {"width": 1280, "height": 900})
+    held: list[Route] = []
+    admin.route("**/api/admin/photos", lambda route: held.append(route))  # held back
+    admin.goto("/admin/login")
+    admin.fill("#token", live_server.admin_token)
+    admin.click("button[type=submit]")
+    expect(admin).to_have_url(re.compile(r"/admin$"))
+    admin.fill("#wall-interval", "7")
+    admin.select_option("#wall-transition", "slide")
+    admin.locator("#wall-form button[type=submit]").focus()  # the host moves on to Save
+    for _ in range(100):  # at most ~5 s for the page to ask
+        if held:
+            break
+        admin.wait_for_timeout(50)
+    assert held, "the admin page never asked for its state"
+    held[0].continue_()
+    expect(admin.locator("#admin-empty")).to_be_visible()  # the late state has landed
+    admin.click("#wall-form button[type=submit]")
+    expect(admin.locator("#admin-status")).to_contain_text("Saved. Each photo stays 7 seconds")
+    expect(admin.locator("#admin-status")).to_contain_text("(slide)")

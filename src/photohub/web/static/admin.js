@@ -24,6 +24,13 @@ const state = {
 };
 const cards = new Map(); // id -> card
 let loaded = false;
+// Wall-form fields the host changed and has not saved yet: a state arriving meanwhile (the
+// page's first load, another host tab) must not put the old value back under them.
+const edited = new Set();
+for (const field of [intervalInput, transitionSelect]) {
+  field.addEventListener('input', () => edited.add(field));
+  field.addEventListener('change', () => edited.add(field));
+}
 
 // ---- host state -------------------------------------------------------------------------
 
@@ -46,10 +53,12 @@ function applyState(next) {
     moderationButton.dataset.moderation = String(next.moderation);
   }
   // Do not overwrite the wall form while the host is editing it.
-  if (Number.isInteger(next.wall_interval) && document.activeElement !== intervalInput) {
+  if (Number.isInteger(next.wall_interval) && !edited.has(intervalInput)
+      && document.activeElement !== intervalInput) {
     intervalInput.value = String(next.wall_interval);
   }
-  if (next.wall_transition && document.activeElement !== transitionSelect) {
+  if (next.wall_transition && !edited.has(transitionSelect)
+      && document.activeElement !== transitionSelect) {
     transitionSelect.value = next.wall_transition;
   }
 }
@@ -91,7 +100,10 @@ wallForm.addEventListener('submit', (event) => {
   intervalInput.removeAttribute('aria-invalid');
   change('/api/admin/settings', { wall_interval: seconds, wall_transition: transitionSelect.value },
     wallForm.querySelector('button[type=submit]'),
-    (s) => `Saved. Each photo stays ${s.wall_interval} seconds (${s.wall_transition}).`);
+    (s) => {
+      edited.clear(); // saved: what arrives from now on is the newer state
+      return `Saved. Each photo stays ${s.wall_interval} seconds (${s.wall_transition}).`;
+    });
 });
 
 // ---- photos -------------------------------------------------------------------------------
