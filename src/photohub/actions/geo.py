@@ -7,6 +7,9 @@ while served files carry no location)."""
 from __future__ import annotations
 
 import asyncio
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from photohub.actions import file_urls
 from photohub.actions.photos import announce_change, load_for
@@ -16,6 +19,7 @@ from photohub.site import Site
 from photohub.store import photos as photo_store
 from photohub.store import users
 from photohub.store.db import utcnow
+from photohub.store.events import Event
 
 
 async def set_location(
@@ -29,7 +33,7 @@ async def set_location(
             default = int(owner["default_geo_perm"]) if owner is not None else int(row["geo_perm"])
             geo_perm = strictest_geo_perm(default, int(row["geo_perm"]))
             await file_urls.geo_perm_changed(conn, rotation, row, geo_perm)
-            await photo_store.update(
+            written = await _update_and_announce(
                 conn,
                 photo_id,
                 latitude=lat,
@@ -37,18 +41,14 @@ async def set_location(
                 accuracy=accuracy,
                 geo_perm=geo_perm,
                 **photo_store.place_values(places),
-                updated_at=utcnow(),
             )
-            updated = await photo_store.get(conn, photo_id)
-            assert updated is not None
-            written = await announce_change(conn, updated, "photo.updated")
     await site.announce(written)
 
 
 async def remove_location(site: Site, viewer: Viewer, photo_id: int) -> None:
     async with site.db.write() as conn:
         await load_for(conn, photo_id, viewer)
-        await photo_store.update(
+        written = await _update_and_announce(
             conn,
             photo_id,
             latitude=None,
@@ -57,11 +57,7 @@ async def remove_location(site: Site, viewer: Viewer, photo_id: int) -> None:
             place_city=None,
             place_region=None,
             place_country=None,
-            updated_at=utcnow(),
         )
-        updated = await photo_store.get(conn, photo_id)
-        assert updated is not None
-        written = await announce_change(conn, updated, "photo.updated")
     await site.announce(written)
 
 
@@ -70,9 +66,14 @@ async def set_geo_perm(site: Site, viewer: Viewer, photo_id: int, geo_perm: int)
         async with site.db.write() as conn:
             row = await load_for(conn, photo_id, viewer)
             await file_urls.geo_perm_changed(conn, rotation, row, geo_perm)
-            await photo_store.update(conn, photo_id, geo_perm=geo_perm, updated_at=utcnow())
-            updated = await photo_store.get(conn, photo_id)
-            assert updated is not None
             # Subscribers holding the photo with its location get an entry without it.
-            written = await announce_change(conn, updated, "photo.updated")
+            written = await _update_and_announce(conn, photo_id, geo_perm=geo_perm)
     await site.announce(written)
+
+
+async def _update_and_announce(conn: AsyncConnection, photo_id: int, **values: Any) -> list[Event]:
+    """Change the photo's row and announce it as it is now (walls, owner, push)."""
+    await photo_store.update(conn, photo_id, **values, updated_at=utcnow())
+    updated = await photo_store.get(conn, photo_id)
+    assert updated is not None
+    return await announce_change(conn, updated, "photo.updated")
